@@ -28,7 +28,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         array of the same shape and dtype, values in [0, 1].
     """
     z = np.asarray(z)
-    e = np.exp(-np.abs(z))
+    # exp(-|z|) underflows to 0 for |z| > ~745 (float64) / ~104 (float32). That 0 is the right
+    # answer (σ is then 0 or 1 to working precision), so the underflow flag is not an error.
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0, e).astype(e.dtype, copy=False) / (1.0 + e)
 
 

@@ -90,6 +90,9 @@ def lstm_cell_backward(
         grads: dict with dW_f... as ``W_f``, ``b_f``, ... (same keys and shapes as params).
     """
     s = Shapes()
+    # Bind N and H from the forward step, so a dh_t from another batch is named, not broadcast.
+    if isinstance(cache, dict) and "h_prev" in cache:
+        s("cache['h_prev']", cache["h_prev"], ("N", "H"))
     s("dh_t", dh_t, ("N", "H"))
     s("dc_t", dc_t, ("N", "H"))
     ### BEGIN SOLUTION

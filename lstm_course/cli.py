@@ -18,7 +18,54 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="print the package version and its modules")
     p.set_defaults(func=_info)
+    _add_exercise_commands(sub)
     return parser
+
+
+# --- exercises: sync-exercises, release (owner: exercises helper) ---------------------------
+def _sync_exercises(args: argparse.Namespace) -> int:
+    from .exercises import sync
+
+    if args.check:
+        drift = sync.check_drift()
+        for line in drift:
+            print(f"out of date: {line}")
+        print("exercise notebooks and check data are in sync with the package" if not drift
+              else "run `lstm-course sync-exercises` (then `--execute`) to update them")
+        return 1 if drift else 0
+    for line in sync.sync_all():
+        print(f"updated {line}")
+    if args.execute:
+        from . import course
+
+        for name in course.NOTEBOOKS:
+            print(f"executing {name}", flush=True)
+            sync.execute_notebook(sync.EXERCISES_DIR / name)
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .exercises.release import release
+
+    try:
+        written = release(args.outdir, force=args.force)
+    except FileExistsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote the student edition ({len(written)} files) to {args.outdir}; learners run `pip install -e {args.outdir}`")
+    return 0
+
+
+def _add_exercise_commands(sub) -> None:
+    p = sub.add_parser("sync-exercises", help="regenerate the exercise notebooks' graded cells and the public-check data from the package")
+    p.add_argument("--check", action="store_true", help="only report what is out of date; exit 1 if anything is")
+    p.add_argument("--execute", action="store_true", help="then run every exercise notebook and store its outputs (for nbval)")
+    p.set_defaults(func=_sync_exercises)
+    p = sub.add_parser("release", help="write the student edition (notebooks without solutions, stubbed package, check data)")
+    p.add_argument("outdir", help="folder to write; must be empty, missing, or an earlier student edition")
+    p.add_argument("--force", action="store_true", help="replace outdir even if it is not an earlier student edition")
+    p.set_defaults(func=_release)
+# --- end exercises ---------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ model's dict keeps its identity across training.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -25,8 +26,13 @@ def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> tuple[dict[
     Returns:
         (clipped, total_norm): a new dict (inputs untouched) and the norm *before* clipping.
     """
-    if not (isinstance(max_norm, (int, float)) and max_norm > 0):
-        raise ValueError(f"max_norm must be a positive number, got {max_norm!r}")
+    # numbers.Real admits NumPy scalars (np.float32(1.0) is a fine threshold); bool is excluded
+    # because True is almost certainly a mistake. inf is allowed and means "never clip".
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm > 0:
+        raise ValueError(
+            f"max_norm must be a positive number (the largest allowed global gradient norm, e.g. 1.0), "
+            f"got {max_norm!r}"
+        )
     ### BEGIN SOLUTION
     total_norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
     scale = min(1.0, max_norm / (total_norm + 1e-12))

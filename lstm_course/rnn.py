@@ -36,6 +36,7 @@ def rnn_forward(
     H = s.dims["H"]
     dtype = np.result_type(x, params["W"])
     h0 = np.zeros((N, H), dtype) if h0 is None else s("h0", h0, ("N", "H"))
+    ### BEGIN SOLUTION
     W, b = params["W"], params["b"]
     Wh_T, Wx_T = W[:, :H].T, W[:, H:].T
     xw = (x.reshape(T * N, D) @ Wx_T).reshape(T, N, H) + b  # every input projection at once
@@ -44,6 +45,7 @@ def rnn_forward(
     for t in range(T):
         hs[t + 1] = np.tanh(xw[t] + hs[t] @ Wh_T)
     return hs[1:].copy(), hs[T].copy(), {"x": x, "h": hs, "W": W}
+    ### END SOLUTION
 
 
 def rnn_backward(

@@ -1,0 +1,113 @@
+"""Chapter 6, the mathematics: σ and tanh, backpropagation through time, the constant error carousel.
+
+    f_t = σ(W_f·[h_{t-1}, x_t] + b_f)        C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t
+
+Along the additive path the cell state's Jacobian is diagonal,
+
+    ∂C_T/∂C_{T-k} |_(direct path) = Π_{s=T-k+1}^{T} diag(f_s)
+
+while a vanilla RNN's is a product of full matrices, ∂h_T/∂h_{T-k} = Π_s diag(1 - h_s²)·W_h.
+The functions here compute both on initialized networks, check the package's BPTT against
+finite differences, and measure what the forget gate (and its bias) does to training.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_grad_from_output, tanh, tanh_grad_from_output
+from ..fast import gate_trace, lstm_forward_fast
+from ..gradcheck import check_gradient
+from ..params import LSTM_KEYS, init_lstm_params, init_rnn_params
+from ..rnn import rnn_forward
+from ..sequence import lstm_backward, lstm_forward
+from .variants import summarize, train_variant
+
+
+def activation_facts(z_max: float = 10.0, n: int = 20_001) -> dict[str, float]:
+    """Ranges and largest derivatives of σ and tanh on a grid of ``n`` points in [-z_max, z_max].
+
+    Returns ``sigmoid_min/max``, ``tanh_min/max`` (values reached on the grid), ``dsigmoid_max``
+    (= 1/4 at z = 0) and ``dtanh_max`` (= 1 at z = 0), and ``argmax_dsigmoid``, ``argmax_dtanh``.
+    Derivatives come from the outputs, as backprop computes them: σ' = σ(1 - σ), tanh' = 1 - tanh².
+    """
+    z = np.linspace(-z_max, z_max, n)
+    s, t = sigmoid(z), tanh(z)
+    ds, dt = sigmoid_grad_from_output(s), tanh_grad_from_output(t)
+    return {
+        "sigmoid_min": float(s.min()), "sigmoid_max": float(s.max()),
+        "tanh_min": float(t.min()), "tanh_max": float(t.max()),
+        "dsigmoid_max": float(ds.max()), "dtanh_max": float(dt.max()),
+        "argmax_dsigmoid": float(z[np.argmax(ds)]), "argmax_dtanh": float(z[np.argmax(dt)]),
+    }
+
+
+def bptt_gradient_check(*, T: int = 4, N: int = 2, D: int = 3, H: int = 3, seed: int = 0) -> dict[str, float]:
+    """Check :func:`lstm_course.lstm_backward` against central differences for every parameter and x.
+
+    The loss is L = Σ_t Σ dh_t ⊙ h_t + Σ dc_T ⊙ C_T with random weights dh, dc_T, so every path
+    (through h_t at every step and through the final cell state) is exercised.
+    Returns the relative error per parameter name and for ``x``; :func:`check_gradient` raises if any exceeds 1e-6.
+    """
+    rng = np.random.default_rng(seed)
+    params = init_lstm_params(D, H, seed=seed)
+    x = rng.standard_normal((T, N, D))
+    dh, dc_T = rng.standard_normal((T, N, H)), rng.standard_normal((N, H))
+
+    def loss() -> float:
+        h, (_, c_T), _ = lstm_forward(x, params)
+        return float(np.sum(dh * h) + np.sum(dc_T * c_T))
+
+    _, _, cache = lstm_forward(x, params)
+    dx, _, _, grads = lstm_backward(dh, cache, dc_T=dc_T)
+    errors = {k: check_gradient(loss, params[k], grads[k], name=k) for k in LSTM_KEYS}
+    errors["x"] = check_gradient(loss, x, dx, name="x")
+    return errors
+
+
+def carousel_decay(forget_bias: float = 1.0, *, k_max: int = 50, H: int = 16, D: int = 2, N: int = 64, seed: int = 0) -> np.ndarray:
+    """Mean over units and sequences of Π_{s=T-k+1}^{T} f_s, for k = 0..k_max (an initialized LSTM).
+
+    This is ∂C_T/∂C_{T-k} along the cell-state path, unit by unit (the Jacobian is diagonal there).
+    Inputs are standard normal, T = k_max, weights from :func:`init_lstm_params` with ``forget_bias``.
+    Returns an array of shape (k_max + 1,), starting at 1.
+    """
+    params = init_lstm_params(D, H, forget_bias=forget_bias, seed=seed)
+    x = np.random.default_rng(seed + 1).standard_normal((k_max, N, D))
+    _, _, cache = lstm_forward_fast(x, params)
+    f = gate_trace(cache)["f"]  # (T, N, H)
+    # Products over the last k steps: cumulative product from the end.
+    prods = np.cumprod(f[::-1], axis=0)  # prods[k-1] = Π of the last k forget gates
+    return np.concatenate([[1.0], prods.mean(axis=(1, 2))])
+
+
+def rnn_jacobian_decay(*, k_max: int = 50, H: int = 16, D: int = 2, N: int = 64, seed: int = 0) -> np.ndarray:
+    """Mean over sequences of the spectral norm ‖∂h_T/∂h_{T-k}‖ = ‖Π_s diag(1 - h_s²)·W_h‖, k = 0..k_max.
+
+    Same sizes and inputs as :func:`carousel_decay`, weights from :func:`init_rnn_params`.
+    Returns an array of shape (k_max + 1,), starting at 1.
+    """
+    params = init_rnn_params(D, H, seed=seed)
+    x = np.random.default_rng(seed + 1).standard_normal((k_max, N, D))
+    h, _, _ = rnn_forward(x, params)
+    W_h = params["W"][:, :H]  # (H, H)
+    J = np.broadcast_to(np.eye(H), (N, H, H)).copy()  # (N, H, H): ∂h_T/∂h_T
+    out = [1.0]
+    for t in range(k_max - 1, -1, -1):
+        # one more step back: J <- J · diag(1 - h_t²) · W_h
+        J = (J * (1.0 - h[t] ** 2)[:, None, :]) @ W_h
+        out.append(float(np.linalg.norm(J, ord=2, axis=(1, 2)).mean()))
+    return np.array(out)
+
+
+def forget_gate_ablation(*, seeds: tuple[int, ...] = (0, 1, 2), **kwargs) -> dict[str, dict[str, float]]:
+    """The "last write" task of :mod:`lstm_course.experiments.variants` for three cells, same budget and seeds.
+
+    Keys: ``"f, bias 1"`` (the article's LSTM, forget bias 1), ``"f, bias 0"`` (PyTorch's initialization)
+    and ``"no f (1997)"`` (C_t = C_{t-1} + i_t ⊙ C̃_t). Values: :func:`~.variants.summarize` rows.
+    """
+    runs = {
+        "f, bias 1": train_variant("lstm", seeds=seeds, forget_bias=1.0, **kwargs),
+        "f, bias 0": train_variant("lstm", seeds=seeds, forget_bias=0.0, **kwargs),
+        "no f (1997)": train_variant("nfg", seeds=seeds, **kwargs),
+    }
+    return {name: next(iter(summarize(rs).values())) | {"losses": np.mean([r.losses for r in rs], axis=0)} for name, rs in runs.items()}

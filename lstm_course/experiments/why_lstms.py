@@ -1,0 +1,279 @@
+"""Chapter 1, why LSTMs: vanishing gradients in a plain RNN, and a long-range task only the LSTM learns.
+
+Gradient with distance. A loss L that reads only the last hidden state h_T reaches the input
+x_{T-k} through k steps of the recurrence. For a tanh RNN each step multiplies the gradient by
+
+    ∂h_t/∂h_{t-1} = diag(1 - h_t²) · W_h,
+
+so ‖∂L/∂x_{T-k}‖ shrinks roughly geometrically in k whenever that Jacobian's norm is below 1
+(Bengio et al. 1994). In an LSTM the cell state gives the gradient another path,
+
+    ∂C_t/∂C_{t-1} = diag(f_t)  (plus smaller terms through h_{t-1}),
+
+whose factor per step is the forget gate itself: a gate the network learns and can hold near 1.
+
+The adding problem (Hochreiter & Schmidhuber 1997). Each sequence has two channels: a value
+uniform in [0, 1] and a marker that is 1 at exactly two steps (one in each half) and 0 elsewhere.
+The target is the sum of the two marked values. Predicting the mean (1.0) gives MSE 1/6 ≈ 0.167;
+success means a test MSE below :data:`SUCCESS_MSE`, which needs the first marked value to be
+carried across up to T steps.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..fast import gate_trace, lstm_forward_fast
+from ..params import init_lstm_params, init_rnn_params
+from ..rnn import rnn_backward, rnn_forward
+from ..sequence import lstm_backward, lstm_forward
+
+#: Test MSE that counts as solving the adding problem: 1/16 of the mean-prediction baseline (1/6).
+SUCCESS_MSE = 0.01
+#: MSE of always predicting E[y] = 1 (the variance of a sum of two U(0, 1) values: 2/12).
+BASELINE_MSE = 1.0 / 6.0
+#: Where `python -m lstm_course.experiments.why_lstms` stores the long runs the notebook cannot afford.
+RESULTS_FILE = Path(__file__).resolve().parent.parent / "data" / "why_lstms" / "adding_problem.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient norm against distance
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradientDecay:
+    """‖∂L/∂x_{T-k}‖ for k = 0 .. T-1, for a tanh RNN and an LSTM on the same inputs and sizes.
+
+    ``rnn[k]`` and ``lstm[k]`` are the norms averaged over the batch; ``forget_mean`` is the mean
+    forget-gate activation f_t over the whole run (the LSTM's expected factor per step).
+    """
+
+    k: np.ndarray
+    rnn: np.ndarray
+    lstm: np.ndarray
+    forget_mean: float
+    rnn_scale: float
+    forget_bias: float
+
+    def ratio(self, which: str, k: int) -> float:
+        """‖∂L/∂x_{T-k}‖ / ‖∂L/∂x_T‖: how much of the gradient survives k steps."""
+        g = getattr(self, which)
+        return float(g[k] / g[0])
+
+    def factor_per_step(self, which: str, k_min: int = 5, k_max: int | None = None) -> float:
+        """The geometric decay factor per step: exp of the log-linear slope fitted over k_min..k_max.
+
+        The first few steps are left out because the direct path x_T -> h_T is not yet the
+        repeated Jacobian product the fit describes.
+        """
+        g = getattr(self, which)
+        k_max = len(g) - 1 if k_max is None else k_max
+        ks = self.k[k_min : k_max + 1]
+        slope = np.polyfit(ks, np.log(g[k_min : k_max + 1]), 1)[0]
+        return float(np.exp(slope))
+
+
+def gradient_vs_distance(
+    T: int = 60,
+    N: int = 32,
+    D: int = 4,
+    H: int = 32,
+    *,
+    rnn_scale: float = 1.0,
+    forget_bias: float = 1.0,
+    seed: int = 0,
+) -> GradientDecay:
+    """Measure ‖∂L/∂x_{T-k}‖ for a tanh RNN and an LSTM by backpropagation through time.
+
+    Both models get the same inputs x ~ N(0, 1) of shape (T, N, D), the same hidden size H and
+    PyTorch's initialization U(-1/√H, 1/√H); the loss is L = Σ_n w · h_T[n] for one fixed random
+    unit vector w, so only the final state carries gradient in. Uses the package's own
+    ``rnn_forward``/``rnn_backward`` and ``lstm_forward``/``lstm_backward``.
+
+    Args:
+        T, N, D, H: sequence length, batch, input size, hidden size.
+        rnn_scale: multiplies the RNN's recurrent weights W_h (the first H columns of W).
+        forget_bias: added to b_f of the LSTM (1.0 is the package's default).
+        seed: seeds the inputs, w and both models' weights.
+    Returns:
+        :class:`GradientDecay` with k = 0 .. T-1 (k = 0 is the last input x_T).
+    """
+    if rnn_scale <= 0:
+        raise ValueError(f"rnn_scale must be positive (it scales W_h), got {rnn_scale}")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, N, D))
+    w = rng.standard_normal(H)
+    w /= np.linalg.norm(w)
+    dh = np.zeros((T, N, H))
+    dh_T = np.broadcast_to(w, (N, H)).copy()  # ∂L/∂h_T
+
+    rnn_params = init_rnn_params(D, H, seed=seed + 1)
+    rnn_params["W"][:, :H] *= rnn_scale
+    _, _, cache = rnn_forward(x, rnn_params)
+    dx_rnn, _, _ = rnn_backward(dh, cache, dh_T=dh_T)
+
+    lstm_params = init_lstm_params(D, H, forget_bias=forget_bias, seed=seed + 2)
+    _, _, cache = lstm_forward(x, lstm_params)
+    dx_lstm, _, _, _ = lstm_backward(dh, cache, dh_T=dh_T)
+    forget_mean = float(gate_trace(lstm_forward_fast(x, lstm_params)[2])["f"].mean())
+
+    def by_distance(dx: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(dx, axis=2).mean(axis=1)  # (T,): mean over the batch of ‖∂L/∂x_t[n]‖
+        return norms[::-1].copy()  # index k = T-1-t
+
+    return GradientDecay(np.arange(T), by_distance(dx_rnn), by_distance(dx_lstm), forget_mean, rnn_scale, forget_bias)
+
+
+def plot_gradient_decay(result: GradientDecay, ax=None, ylim: tuple[float, float] = (1e-30, 10.0)):
+    """Plot ‖∂L/∂x_{T-k}‖ against k on a log scale, RNN and LSTM. Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    from ..viz import PARTS
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.4))
+    ax.semilogy(result.k, result.rnn, color="#555555", lw=2, label=f"tanh RNN (W_h × {result.rnn_scale:g})")
+    ax.semilogy(result.k, result.lstm, color=PARTS["cell"], lw=2, label=f"LSTM ($b_f$ + {result.forget_bias:g})")
+    ax.set_xlabel("distance $k$ (steps back from the last input)")
+    ax.set_ylabel(r"$\|\partial L / \partial x_{T-k}\|$")
+    ax.set_ylim(*ylim)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# The adding problem, trained with PyTorch
+# ---------------------------------------------------------------------------------------------
+
+
+def adding_problem(T: int, N: int, seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
+    """N sequences of the adding problem, length T.
+
+    Returns:
+        x: (T, N, 2) float32; channel 0 the values U(0, 1), channel 1 the markers (two 1s per
+        sequence, one in each half). y: (N, 1) float32, the sum of the two marked values.
+    """
+    if T < 2:
+        raise ValueError(f"the adding problem needs T >= 2 (one marker in each half), got T={T}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(T, N))
+    first = rng.integers(0, T // 2, size=N)
+    second = rng.integers(T // 2, T, size=N)
+    markers = np.zeros((T, N))
+    markers[first, np.arange(N)] = 1.0
+    markers[second, np.arange(N)] = 1.0
+    x = np.stack([values, markers], axis=2).astype(np.float32)
+    y = (values[first, np.arange(N)] + values[second, np.arange(N)])[:, None].astype(np.float32)
+    return x, y
+
+
+@dataclass(frozen=True)
+class AddingRun:
+    """One model trained on the adding problem at one sequence length."""
+
+    cell: str          # "lstm" or "rnn"
+    T: int
+    hidden: int
+    steps_run: int     # steps taken (training stops early at success)
+    test_mse: float    # the best test MSE seen at an evaluation (every `eval_every` steps)
+    solved: bool       # test_mse < SUCCESS_MSE
+
+
+def train_adding(
+    cell: str,
+    T: int,
+    *,
+    hidden: int = 32,
+    max_steps: int = 1500,
+    batch: int = 64,
+    lr: float = 1e-2,
+    eval_every: int = 50,
+    n_test: int = 512,
+    seed: int = 0,
+) -> AddingRun:
+    """Train a ``cell`` ("lstm" or "rnn") + linear readout on the adding problem of length T.
+
+    Adam (lr), gradient norm clipped at 1, fresh batches every step, the same seeds for both
+    cells: the same data and the same budget. Stops as soon as the test MSE is below
+    :data:`SUCCESS_MSE`. Uses 2 CPU threads and is deterministic for a given seed on a machine.
+    """
+    import torch
+
+    from ..torch_models import LastStepRegressor
+
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    model = LastStepRegressor(cell, 2, hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    x_test, y_test = (torch.from_numpy(a) for a in adding_problem(T, n_test, seed=10_000 + seed))
+    best, step = float("inf"), 0
+    for step in range(1, max_steps + 1):
+        x, y = (torch.from_numpy(a) for a in adding_problem(T, batch, rng))
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % eval_every == 0:
+            with torch.no_grad():
+                best = min(best, float(torch.nn.functional.mse_loss(model(x_test), y_test)))
+            if best < SUCCESS_MSE:
+                break
+    return AddingRun(cell, T, hidden, step, round(best, 6), best < SUCCESS_MSE)
+
+
+def adding_sweep(lengths: tuple[int, ...], **kw) -> list[AddingRun]:
+    """:func:`train_adding` for both cells at every length (same seeds and budget for both)."""
+    return [train_adding(cell, T, **kw) for T in lengths for cell in ("lstm", "rnn")]
+
+
+def save_runs(runs: list[AddingRun], path: Path = RESULTS_FILE, settings: dict | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"success_mse": SUCCESS_MSE, "settings": settings or {}, "runs": [asdict(r) for r in runs]}
+    path.write_text(json.dumps(payload, indent=1) + "\n")
+
+
+def load_runs(path: Path = RESULTS_FILE) -> list[AddingRun]:
+    """The precomputed long runs (see :data:`RESULTS_FILE`; regenerate with ``python -m lstm_course.experiments.why_lstms``)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; create it with `python -m lstm_course.experiments.why_lstms`")
+    return [AddingRun(**r) for r in json.loads(path.read_text())["runs"]]
+
+
+def plot_success(runs: list[AddingRun], ax=None):
+    """Best test MSE against sequence length for both cells, with the success threshold."""
+    import matplotlib.pyplot as plt
+
+    from ..viz import PARTS
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.4))
+    for cell, colour, name in (("rnn", "#555555", "tanh RNN"), ("lstm", PARTS["cell"], "LSTM")):
+        rs = sorted((r for r in runs if r.cell == cell), key=lambda r: r.T)
+        ax.semilogy([r.T for r in rs], [r.test_mse for r in rs], "o-", color=colour, lw=2, label=name)
+    ax.axhline(SUCCESS_MSE, color="#009E73", ls="--", lw=1.2, label=f"success: MSE < {SUCCESS_MSE:g}")
+    ax.axhline(BASELINE_MSE, color="#D55E00", ls=":", lw=1.2, label="predict the mean (1/6)")
+    ax.set_xlabel("sequence length $T$")
+    ax.set_ylabel("best test MSE")
+    ax.legend(fontsize=9, loc="center right")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+#: The sweep stored in RESULTS_FILE: lengths too long for the chapter's 40 s budget.
+LONG_LENGTHS = (25, 50, 100)
+LONG_SETTINGS = dict(hidden=32, max_steps=1500, batch=64, lr=1e-2, seed=0)
+
+
+if __name__ == "__main__":
+    runs = adding_sweep(LONG_LENGTHS, **LONG_SETTINGS)
+    for r in runs:
+        print(r)
+    save_runs(runs, settings={"lengths": list(LONG_LENGTHS), **LONG_SETTINGS})
+    print(f"wrote {RESULTS_FILE}")

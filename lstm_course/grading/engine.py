@@ -1,0 +1,315 @@
+"""A grading run: submissions in, gradebook out, with pytest collecting every check once.
+
+    run = GradingRun(submissions, out, Options(workers=2))
+    run.grade()          # -> list of per-learner results (dicts), also written under ``out``
+
+How the pieces meet:
+
+1. every learner entry is read (:mod:`.submissions`); learners whose result file in
+   ``out/.state`` matches their submission's digest and this grader's configuration are
+   done already (resume);
+2. pytest starts once, in this process, and collects :mod:`.hidden_checks`, which this
+   module's plugin parametrizes with one case per (learner, exercise, check);
+3. at session start a thread pool starts one sandboxed process per learner (:mod:`.sandbox`),
+   ``workers`` at a time, in the order pytest will reach them; each case waits for its
+   learner's run, then compares in this process (:func:`.checks.evaluate`);
+4. when a learner's last case is reported, their result is written atomically (state,
+   feedback, Gradescope JSON), so a run killed at any point resumes where it stopped;
+5. at the end grades.csv and the summary are written from every learner's result, sorted by
+   learner id: a resumed run and an uninterrupted one write the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .. import course
+from . import reports, sandbox_lib, submissions
+from .checks import SPECS, Check, checks_for, evaluate, make_inputs
+from .sandbox import ExerciseJob, Limits, Sandbox
+
+GRADER_VERSION = "1"
+FORMATS = ("csv", "feedback", "summary", "gradescope")
+
+
+@dataclass
+class Options:
+    workers: int = 2
+    limits: Limits = field(default_factory=Limits)
+    formats: tuple[str, ...] = ("csv", "feedback", "summary")
+    sandbox: str = "auto"  # auto, bubblewrap, unshare, rlimits
+    forbidden: tuple[str, ...] = submissions.DEFAULT_FORBIDDEN
+    progress: bool = True
+    fresh: bool = False  # ignore earlier results in out/.state
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        bad = [f for f in self.formats if f not in FORMATS]
+        if bad:
+            raise ValueError(f"unknown output format(s) {bad}; choose from {', '.join(FORMATS)}")
+
+
+def config_digest(options: Options) -> str:
+    """What a result depends on besides the submission: a change here regrades everyone."""
+    h = hashlib.sha256(GRADER_VERSION.encode())
+    for e in course.EXERCISES:
+        h.update(repr((e.name, e.points, e.requires, [c.name for c in checks_for(e.name)])).encode())
+    data = Path(__file__).resolve().parent.parent / "data" / "public_checks"
+    for path in sorted(data.glob("*.npz")):
+        h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    lim = options.limits
+    h.update(repr((sorted(options.forbidden), lim.exercise_seconds, lim.learner_seconds, lim.memory_mb,
+                   lim.processes, lim.file_mb, lim.output_mb)).encode())
+    return h.hexdigest()[:16]
+
+
+class Case:
+    """One check of one exercise of one learner: a pytest parameter."""
+
+    def __init__(self, learner: "Learner", exercise: str, index: int, check: Check) -> None:
+        self.learner, self.exercise, self.index, self.check = learner, exercise, index, check
+        self.id = f"{learner.id}::{exercise}::{index}"
+        self.record: dict | None = None
+
+    def verify(self) -> None:
+        try:
+            self.record = self._evaluate()
+        except Exception as e:  # noqa: BLE001 - a grader bug: recorded loudly, never as the learner's fault
+            self.record = {"name": self.check.name, "public": self.check.public, "passed": False,
+                           "detail": "the grader failed on this check; ask the instructor for a regrade",
+                           "internal": f"{type(e).__name__}: {e}"}
+            raise
+        if not self.record["passed"]:
+            raise AssertionError(f"{self.id}: {self.record.get('detail') or ''} {self.record.get('hint') or ''}")
+
+    def _evaluate(self) -> dict:
+        spec, check = SPECS[self.exercise], self.check
+        rec = {"name": check.name, "public": check.public, "passed": False}
+        found = self.learner.exercises[self.exercise]
+        if found.reason:
+            return {**rec, "detail": found.reason}
+        run = self.learner.future.result()[self.exercise]
+        forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
+        if run.load_error:
+            return {**rec, "detail": f"running the graded cell failed: {run.load_error}{forbidden}"}
+        result = run.results[self.index]
+        if result is None:
+            return {**rec, "detail": run.stopped or "not run"}
+        if result[0] == "error":
+            # Hidden checks name the exception only: its message could describe the hidden inputs.
+            msg = result[1] if check.public else result[1].split(":")[0] + " raised"
+            return {**rec, "detail": f"your function raised {msg}{forbidden}" if check.public else f"{msg}{forbidden}",
+                    "hint": spec.hint}
+        passed, detail, hint = evaluate(spec, check, self.learner.inputs[self.exercise][self.index], result[1])
+        if passed:
+            return {**rec, "passed": True}
+        return {**rec, "detail": detail if check.public else "wrong result", "hint": hint}
+
+
+class Learner:
+    def __init__(self, id: str, sub: submissions.Submission, options: Options) -> None:
+        self.id, self.sub = id, sub
+        self.exercises = submissions.exercises(sub, options.forbidden)
+        self.inputs = {name: [make_inputs(SPECS[name], c, id) for c in checks_for(name)]
+                       for name, ex in self.exercises.items() if ex.source is not None}
+        self.cases = [Case(self, name, i, c) for name in self.exercises for i, c in enumerate(checks_for(name))]
+        self.future: Future = Future()
+        self.remaining = len(self.cases)
+
+    def jobs(self) -> list[ExerciseJob]:
+        out = []
+        for name, ex in self.exercises.items():
+            if ex.source is None:
+                continue
+            spec = SPECS[name]
+            out.append(ExerciseJob(name, ex.source, ex.imports, list(course.get(name).requires) + list(spec.oracles),
+                                   spec.kind, self.inputs[name]))
+        return out
+
+
+class GradingRun:
+    def __init__(self, submissions_dir: Path, out: Path, options: Options | None = None) -> None:
+        self.root, self.out = Path(submissions_dir), Path(out)
+        self.options = options or Options()
+        self.config = config_digest(self.options)
+        self.state_dir = self.out / ".state"
+        self.learners: list[Learner] = []
+        self.results: dict[str, dict] = {}
+        self.sandbox: Sandbox | None = None
+        self.internal_errors: list[str] = []
+        self._lock = threading.Lock()
+        self._done = 0
+        self._t0 = 0.0
+
+    # ------------------------------------------------------------------ driving
+    def grade(self) -> list[dict]:
+        self._t0 = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.out.chmod(0o700)  # the gradebook is nobody else's business, sandboxed learners included
+        entries = submissions.discover(self.root)
+        pending_entries = []
+        for learner, path in entries:
+            sub = submissions.read(learner, path)
+            state = self._load_state(learner, sub)
+            if state is not None:
+                self.results[learner] = state
+            else:
+                pending_entries.append((learner, sub))
+        self.learners = [Learner(learner, sub, self.options) for learner, sub in pending_entries]
+        self._total = len(self.learners)
+        if self.learners:
+            with tempfile.TemporaryDirectory(prefix="lstm-grade-") as tmp:
+                self.sandbox = Sandbox(Path(tmp), self.options.limits, self.options.sandbox, self.options.forbidden)
+                self._run_pytest(Path(tmp))
+        states = [self.results[learner] for learner, _ in entries if learner in self.results]
+        self._write_gradebook(states)
+        return states
+
+    def _run_pytest(self, tmp: Path) -> None:
+        ini = tmp / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        args = [str(Path(__file__).with_name("hidden_checks.py")), "-c", str(ini), "--rootdir", str(tmp),
+                "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest", "-s", "--import-mode=importlib",
+                "-o", "python_files=hidden_checks.py"]
+        code = pytest.main(args, plugins=[_Plugin(self)])
+        unfinished = [lr.id for lr in self.learners if lr.id not in self.results]
+        if code not in (0, 1) or unfinished:
+            raise RuntimeError(f"the grading session failed (pytest exit code {int(code)}); "
+                               f"learners not graded: {', '.join(unfinished) or 'none'}")
+
+    def _start(self) -> None:
+        slots: queue.Queue[int] = queue.Queue()
+        for k in range(self.options.workers):
+            slots.put(k)
+        blocked = list(sandbox_lib.withheld_names())
+        self._pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="sandbox")
+
+        def work(learner: Learner) -> None:
+            slot = slots.get()
+            try:
+                learner.future.set_result(self.sandbox.run(learner.jobs(), slot, blocked))
+            except BaseException as e:  # noqa: BLE001 - surfaces as an internal error in every case
+                learner.future.set_exception(e)
+            finally:
+                slots.put(slot)
+
+        for learner in self.learners:
+            self._pool.submit(work, learner)
+
+    def _stop(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------------ one learner done
+    def _case_done(self, case: Case, longrepr: str | None) -> None:
+        learner = case.learner
+        if case.record is None:  # the case never ran its body (a pytest-level error)
+            case.record = {"name": case.check.name, "public": case.check.public, "passed": False,
+                           "detail": "the grader failed on this check; ask the instructor for a regrade",
+                           "internal": (longrepr or "")[-500:]}
+        learner.remaining -= 1
+        if learner.remaining == 0:
+            self._finish(learner)
+
+    def _finish(self, learner: Learner) -> None:
+        exs = {}
+        internal = []
+        for e in course.EXERCISES:
+            recs = [c.record for c in learner.cases if c.exercise == e.name]
+            found = learner.exercises[e.name]
+            passed = sum(r["passed"] for r in recs)
+            internal += [f"{e.name}: {r['internal']}" for r in recs if r.get("internal")]
+            for r in recs:
+                r.pop("internal", None)
+            exs[e.name] = {"points": round(e.points * passed / len(recs), 2) if recs else 0.0, "max": e.points,
+                           "passed": passed, "checks": recs if not found.reason else [],
+                           "reason": found.reason, "notes": found.notes}
+        state = {"learner": learner.id, "digest": learner.sub.digest(), "config": self.config,
+                 "total": round(sum(r["points"] for r in exs.values()), 2), "max": course.total_points(),
+                 "notes": learner.sub.notes, "exercises": exs, "sandbox": self.sandbox.describe(),
+                 "internal_errors": internal}
+        if internal:
+            self.internal_errors.append(learner.id)
+        self.results[learner.id] = state
+        self._write_learner(state)
+        self._done += 1
+        self._progress()
+
+    def _write_learner(self, state: dict) -> None:
+        learner = state["learner"]
+        if "feedback" in self.options.formats:
+            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(state))
+        if "gradescope" in self.options.formats:
+            reports.write_atomic(self.out / "gradescope" / learner / "results.json", reports.gradescope_json(state))
+        if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
+            reports.write_atomic(self.state_dir / f"{learner}.json", json.dumps(state, indent=1, sort_keys=True))
+
+    def _load_state(self, learner: str, sub: submissions.Submission) -> dict | None:
+        path = self.state_dir / f"{learner}.json"
+        if self.options.fresh or not submissions.LEARNER_ID.match(learner) or not path.is_file():
+            return None
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if state.get("digest") != sub.digest() or state.get("config") != self.config:
+            return None
+        return state
+
+    def _write_gradebook(self, states: list[dict]) -> None:
+        if "csv" in self.options.formats:
+            reports.write_atomic(self.out / "grades.csv", reports.grades_csv(states))
+        if "summary" in self.options.formats:
+            layers = sorted({s["sandbox"] for s in states})
+            text, data = reports.summary(states, layers)
+            reports.write_atomic(self.out / "summary.md", text)
+            reports.write_atomic(self.out / "summary.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+    def _progress(self) -> None:
+        if not self.options.progress:
+            return
+        n, total = self._done, self._total
+        rate = n / max(time.perf_counter() - self._t0, 1e-9)
+        bar = "#" * int(30 * n / total) + "." * (30 - int(30 * n / total))
+        end = "\n" if n == total else ""
+        if sys.stderr.isatty():
+            print(f"\rgrading [{bar}] {n}/{total} learners, {rate:.1f}/s", end=end, file=sys.stderr, flush=True)
+        elif n == total or n % max(1, total // 10) == 0:
+            print(f"grading: {n}/{total} learners, {rate:.1f}/s", file=sys.stderr, flush=True)
+
+
+class _Plugin:
+    """Feeds the run's cases to pytest and hears back when each one is finished."""
+
+    def __init__(self, run: GradingRun) -> None:
+        self.run = run
+        self.cases = [c for lr in run.learners for c in lr.cases]
+
+    def pytest_generate_tests(self, metafunc) -> None:
+        if "grading_case" in metafunc.fixturenames:
+            metafunc.parametrize("grading_case", self.cases, ids=[c.id for c in self.cases])
+
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
+        # Only our parametrized test belongs to a grading session.
+        items[:] = [i for i in items if getattr(i, "callspec", None) and "grading_case" in i.callspec.params]
+
+    def pytest_sessionstart(self, session) -> None:
+        self.run._start()
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        self.run._stop()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        yield
+        self.run._case_done(item.callspec.params["grading_case"], None)

@@ -1,0 +1,203 @@
+"""The learner-side runner: the only code that executes inside the sandbox next to learner code.
+
+Started as ``python -I -S runner.py UID GID LIBDIR SITEDIR MEM CPU NPROC FSIZE`` in an empty environment. It imports numpy
+once, drops root (to UID/GID) before reading any learner code, then reads one job from stdin:
+for each exercise, the learner's graded-cell source, the import lines of their notebook, the
+names to bind to *oracles* and the inputs of every check. For each exercise it executes the
+cell in a fresh namespace, calls the learner's function on each check's inputs and streams
+the result back on stdout as plain data (:mod:`wire`). It never receives expected outputs,
+checks, hints, or reference code.
+
+Oracles: while grading ``lstm_cell_forward``, the names ``forget_gate`` ... are bound to stubs
+that send their arguments to the grader and return the reference's answer, so one early
+mistake does not cascade. The grader, not this script, decides which oracle calls it answers.
+
+Imports: numpy, the standard library and ``wire`` only (``lstm_course`` here is the sandbox's
+helper-only stand-in, generated without any solution).
+"""
+import builtins
+import os
+import resource
+import sys
+
+if __name__ == "__main__":
+    sys.path.append(sys.argv[4])  # the directory holding numpy (and nothing of the course)
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import wire  # noqa: E402
+
+# Learners' cells often import these; load them before the privilege drop (the interpreter's
+# own files may be unreadable afterwards when no mount namespace is available).
+import collections  # noqa: E402,F401
+import functools  # noqa: E402,F401
+import itertools  # noqa: E402,F401
+import math  # noqa: E402
+import traceback  # noqa: E402
+
+ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError, "IndexError": IndexError}
+
+
+def set_limits(mem_bytes: int, cpu_s: int, nproc: int, fsize: int) -> None:
+    """Soft = hard, so learner code cannot raise them again. Address space counts from here on."""
+    for what, value in ((resource.RLIMIT_AS, mem_bytes), (resource.RLIMIT_CPU, cpu_s),
+                        (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_FSIZE, fsize),
+                        (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(what, (value, value))
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    if os.getuid() == 0 and uid > 0:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            raise SystemExit("could not drop privileges")
+
+
+class Channel:
+    """Frames over the two protocol fds (duplicated away from 0/1, which learner output may use)."""
+
+    def __init__(self) -> None:
+        self.rfd, self.wfd = os.dup(0), os.dup(1)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+
+    def _read(self, n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = os.read(self.rfd, n - len(buf))
+            if not chunk:
+                raise SystemExit(0)  # the grader hung up
+            buf += chunk
+        return bytes(buf)
+
+    def recv(self):
+        (n,) = wire.struct.unpack(">Q", self._read(8))
+        return wire.decode(self._read(n))
+
+    def send(self, obj) -> None:
+        data = wire.encode(obj)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.wfd, view):]
+
+
+class ForbiddenImports:
+    """A meta-path finder refusing the modules the course forbids in from-scratch exercises."""
+
+    def __init__(self, names) -> None:
+        self.names = set(names)
+        self.hits: list[str] = []
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.names:
+            self.hits.append(fullname)
+            raise ImportError(f"import of {fullname!r} is not allowed in this exercise")
+        return None
+
+
+def describe(exc: BaseException, filename: str) -> str:
+    """'TypeError: ... (line 4 of your cell)': the learner's own frame, never ours."""
+    line = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = f" (line {frame.lineno} of your cell)"
+    msg = str(exc)
+    if len(msg) > 600:
+        msg = msg[:600] + "..."
+    return f"{type(exc).__name__}: {msg}{line}"
+
+
+class SGD:
+    """Plain SGD for train_step checks: θ <- θ - lr·g (same as lstm_course.optim.SGD, momentum 0)."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+
+    def step(self, params, grads) -> None:
+        for k, g in grads.items():
+            params[k] -= self.lr * g
+
+
+def main() -> None:
+    uid, gid, libdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    mem, cpu, nproc, fsize = (int(v) for v in sys.argv[5:9])
+    chan = Channel()
+    set_limits(mem, cpu, nproc, fsize)
+    drop_privileges(uid, gid)
+    sys.path.insert(0, libdir)
+    import lstm_course  # the helper-only stand-in  # noqa: F401
+
+    job = chan.recv()
+    blocker = ForbiddenImports(job["forbidden"])
+    sys.meta_path.insert(0, blocker)
+    chan.send({"t": "ready"})
+
+    def oracle(name):
+        def call(*args, **kwargs):
+            chan.send({"t": "call", "fn": name, "args": list(args), "kwargs": kwargs})
+            reply = chan.recv()
+            if reply.get("t") == "ret":
+                return reply["value"]
+            raise ERRORS.get(reply.get("type"), RuntimeError)(reply.get("msg", "the reference refused the call"))
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    def blocked(name, current):
+        def call(*args, **kwargs):
+            raise NameError(f"{name} is not available while grading {current}: write it with NumPy")
+        call.__name__ = name
+        return call
+
+    for ex in job["exercises"]:
+        name, filename = ex["name"], f"<your {ex['name']} cell>"
+        chan.send({"t": "begin", "ex": name})
+        bindings = {g: (oracle(g) if g in ex["oracles"] else blocked(g, name)) for g in job["graded"]}
+        for modname, mod in list(sys.modules.items()):
+            if modname == "lstm_course" or modname.startswith("lstm_course."):
+                for g, f in bindings.items():
+                    setattr(mod, g, f)
+        ns = {"__name__": "__main__", "__builtins__": builtins, "np": np, "numpy": np, "math": math}
+        for line in ex["imports"]:
+            try:
+                exec(compile(line, "<your notebook's imports>", "exec"), ns)
+            except BaseException:  # noqa: BLE001 - an import that cannot work here is not graded
+                pass
+        ns.update({g: f for g, f in bindings.items() if g != name})
+        try:
+            exec(compile(ex["source"], filename, "exec"), ns)
+            fn = ns.get(name)
+            if not callable(fn):
+                raise NameError(f"after running the cell, {name} is not a function")
+        except BaseException as e:  # noqa: BLE001 - learner code may raise anything, even SystemExit
+            chan.send({"t": "load_error", "ex": name, "error": describe(e, filename), "forbidden": blocker.hits})
+            chan.send({"t": "end", "ex": name})
+            continue
+        for i, check in enumerate(ex["checks"]):
+            args, kwargs = list(check["args"]), dict(check["kwargs"])
+            try:
+                if ex["kind"] == "train_step":
+                    params = args[0]
+                    loss = fn(params, args[1], args[2], SGD(check["lr"]), **kwargs)
+                    value = {"loss": loss, "params": params}
+                else:
+                    value = fn(*args, **kwargs)
+                msg = {"t": "result", "ex": name, "check": i, "ok": True, "value": value}
+                try:
+                    chan.send(msg)
+                    continue
+                except wire.WireError as e:
+                    error = f"your function returned something the grader cannot read: {e}"
+            except BaseException as e:  # noqa: BLE001
+                error = describe(e, filename)
+            chan.send({"t": "result", "ex": name, "check": i, "ok": False, "error": error,
+                       "forbidden": blocker.hits})
+        chan.send({"t": "end", "ex": name})
+    chan.send({"t": "done"})
+
+
+if __name__ == "__main__":
+    main()
