@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="print the package version and its modules")
     p.set_defaults(func=_info)
     _add_exercise_commands(sub)
+    _add_grading_commands(sub)
     return parser
 
 
@@ -57,6 +58,10 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _add_exercise_commands(sub) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("lstm_course.exercises.checkgen") is None:
+        return  # the student edition: nothing to sync or release from
     p = sub.add_parser("sync-exercises", help="regenerate the exercise notebooks' graded cells and the public-check data from the package")
     p.add_argument("--check", action="store_true", help="only report what is out of date; exit 1 if anything is")
     p.add_argument("--execute", action="store_true", help="then run every exercise notebook and store its outputs (for nbval)")
@@ -66,6 +71,14 @@ def _add_exercise_commands(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace outdir even if it is not an earlier student edition")
     p.set_defaults(func=_release)
 # --- end exercises ---------------------------------------------------------------------------
+
+
+# --- grading: grade, gradescope-bundle (owner: grader helper; the code is in lstm_course.grading) ---
+def _add_grading_commands(sub) -> None:
+    from .grading.commands import add_commands
+
+    add_commands(sub)
+# --- end grading -----------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

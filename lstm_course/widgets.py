@@ -34,6 +34,18 @@ import ipywidgets as widgets
 MAX_STATES = 64
 
 
+class Explorer(widgets.VBox):
+    """The box :func:`precomputed_explorer` returns: a ``VBox`` with a short, stable text repr.
+
+    A plain VBox's repr lists its children, PNG bytes included: megabytes of text in the
+    notebook's ``text/plain`` output that would also differ between matplotlib builds.
+    """
+
+    def __repr__(self) -> str:
+        sliders = ", ".join(f"{n}: {len(w.options)} values" for n, w in self.sliders.items())
+        return f"Explorer({self.states} precomputed states; {sliders})"
+
+
 def _values(name: str, spec: Any) -> list:
     """Turn a slider spec into its list of values.
 
@@ -92,7 +104,7 @@ def precomputed_explorer(
     description: str | None = None,
     initial: Mapping[str, Any] | None = None,
     max_states: int = MAX_STATES,
-) -> widgets.VBox:
+) -> Explorer:
     """Precompute ``render`` at every combination of slider values and link sliders to the results.
 
     Args:
@@ -106,7 +118,7 @@ def precomputed_explorer(
         initial: starting value per slider (default: each slider's first value).
         max_states: refuse more combinations than this (the page would get heavy).
     Returns:
-        A ``VBox``: [description], one ``SelectionSlider`` per name, then the pictures. Its
+        An :class:`Explorer` (a ``VBox``): [description], one ``SelectionSlider`` per name, then the pictures. Its
         ``.states`` attribute is the number of precomputed states, ``.sliders`` maps names to
         the slider widgets, ``.views`` maps each value tuple to its picture widget and ``.links``
         lists the ``jslink`` objects (slider ``index`` → Stack ``selected_index``).
@@ -171,7 +183,7 @@ def precomputed_explorer(
         parts.append(widgets.HTML(value=description))
     parts.extend(controls[n] for n in names)
     parts.append(build(0, ()))
-    box = widgets.VBox(parts)
+    box = Explorer(parts)
     box.add_class("lstm-explorer")
     box.states = n_states
     box.sliders = controls

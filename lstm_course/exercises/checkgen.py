@@ -27,7 +27,8 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _gate_cases(name: str, act: Callable, wrong_act: tuple[str, Callable], W: str, b: str) -> list[Case]:
+def _gate_cases(act: Callable, wrong_act: tuple[str, Callable]) -> list[Case]:
+    """A gate σ/tanh(W·[h_{t-1}, x_t] + b); wrong variants: no bias, [x, h] order, the other activation."""
     cases = []
     for cid, (N, D, H), seed in (("small", (3, 2, 4), 1), ("single", (1, 5, 3), 2)):
         r = _rng(seed)
@@ -97,9 +98,12 @@ def _cell_forward_cases() -> list[Case]:
         x, h, c = r.normal(size=(N, D)), r.normal(size=(N, H)), r.normal(size=(N, H))
         p = _lstm_params(D, H, seed)
         out = lambda pp: dict(zip(("0", "1"), ref(x, h, c, pp)[:2]))  # noqa: E731
+        # the cache is compared too: the learner's lstm_cell_backward (notebook 06) reads these keys
+        _, _, cache = ref(x, h, c, p)
+        expected = {**out(p), **{f"2/{k}": v for k, v in cache.items()}}
         cases.append({
             "id": cid, "about": f"N={N}, D={D}, H={H}", "rtol": RTOL, "atol": ATOL,
-            "args": [x, h, c, p], "expected": out(p),
+            "args": [x, h, c, p], "expected": expected,
             "wrong": {"gate_order": out(_swap(p, "f", "i")), "bias_missing": out(_no_bias(p)),
                       "c_prev_forgotten": dict(zip(("0", "1"), ref(x, h, np.zeros_like(c), p)[:2]))},
         })
@@ -121,7 +125,7 @@ def _sequence_cases(name: str) -> list[Case]:
         state = [r.normal(size=(N, H)) for _ in range(1 if name == "rnn_forward" else 2)] if with_state else []
         res = ref(x, p, *state)
         if name == "rnn_forward":
-            expected = {"0": res[0], "1": res[1]}
+            expected = {"0": res[0], "1": res[1], "2/h": res[2]["h"]}  # rnn_backward reads cache["h"] (h_0..h_T)
             no_bias = ref(x, {"W": p["W"], "b": np.zeros(H)}, *state)
             wrong = {"bias_missing": {"0": no_bias[0], "1": no_bias[1]}}
             hs = []
@@ -129,8 +133,13 @@ def _sequence_cases(name: str) -> list[Case]:
             for t in range(T):
                 hs.append(np.tanh(np.concatenate([h_stuck, x[t]], 1) @ p["W"].T + p["b"]))
             wrong["state_not_carried"] = {"0": np.stack(hs), "1": hs[-1]}
+            h_t, hs = (state[0] if state else np.zeros((N, H))), []
+            for t in range(T):  # [x_t, h_{t-1}] instead of [h_{t-1}, x_t]
+                h_t = np.tanh(np.concatenate([x[t], h_t], 1) @ p["W"].T + p["b"])
+                hs.append(h_t)
+            wrong["xh_order"] = {"0": np.stack(hs), "1": h_t}
         else:
-            expected = {"0": res[0], "1/0": res[1][0], "1/1": res[1][1]}
+            expected = {"0": res[0], "1/0": res[1][0], "1/1": res[1][1], "2/0/c_prev": res[2][0]["c_prev"], f"2/{T - 1}/c_t": res[2][-1]["c_t"]}
             h_t, c_t = state if state else (np.zeros((N, H)), np.zeros((N, H)))
             hs = []
             for t in range(T):  # every step from the initial state: the state is never carried
@@ -260,11 +269,11 @@ def _train_step_cases() -> list[Case]:
 
 GENERATORS: dict[str, Callable[[], list[Case]]] = {
     "rnn_forward": lambda: _sequence_cases("rnn_forward"),
-    "forget_gate": lambda: _gate_cases("forget_gate", sigmoid, ("tanh_for_sigmoid", tanh), "W_f", "b_f"),
-    "input_gate": lambda: _gate_cases("input_gate", sigmoid, ("tanh_for_sigmoid", tanh), "W_i", "b_i"),
-    "candidate_memory": lambda: _gate_cases("candidate_memory", tanh, ("sigmoid_for_tanh", sigmoid), "W_C", "b_C"),
+    "forget_gate": lambda: _gate_cases(sigmoid, ("tanh_for_sigmoid", tanh)),
+    "input_gate": lambda: _gate_cases(sigmoid, ("tanh_for_sigmoid", tanh)),
+    "candidate_memory": lambda: _gate_cases(tanh, ("sigmoid_for_tanh", sigmoid)),
     "cell_state": _cell_state_cases,
-    "output_gate": lambda: _gate_cases("output_gate", sigmoid, ("tanh_for_sigmoid", tanh), "W_o", "b_o"),
+    "output_gate": lambda: _gate_cases(sigmoid, ("tanh_for_sigmoid", tanh)),
     "hidden_state": _hidden_state_cases,
     "lstm_cell_forward": _cell_forward_cases,
     "lstm_forward": lambda: _sequence_cases("lstm_forward"),

@@ -99,7 +99,7 @@ def compare(expected: dict[str, Any], got: Any, rtol: float, atol: float) -> Mis
         try:
             have = get_path(got, path)
         except LookupError as e:
-            return Mismatch(path, want, None, "missing", None, None) if not str(e) else Mismatch(path, want, str(e), "missing")
+            return Mismatch(path, want, str(e), "missing")
         want_a = np.asarray(want)
         try:
             have_a = np.asarray(have, dtype=np.float64)

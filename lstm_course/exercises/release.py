@@ -97,8 +97,24 @@ def stubbed_package_sources(package_dir: Path = PACKAGE_DIR) -> dict[Path, str]:
         lines = path.read_text(encoding="utf-8").splitlines()
         for mf in sorted(by_path.get(path, []), key=lambda m: m.begin, reverse=True):
             lines[mf.begin:mf.stop + 1] = [f"{mf.indent()}raise NotImplementedError({stub_message(mf.qualname)!r})"]
+        if rel.as_posix() == "cli.py":
+            lines = _without_grading_commands(lines)
         out[rel] = "\n".join(lines) + "\n"
     return out
+
+
+def _without_grading_commands(lines: list[str]) -> list[str]:
+    """The CLI's grading block (between ``# --- grading:`` and ``# --- end grading``) with each function
+    emptied: the grader stays with the instructor, and ``lstm-course`` must still start for learners."""
+    start = next((i for i, l in enumerate(lines) if l.startswith("# --- grading:")), None)
+    stop = next((i for i, l in enumerate(lines) if l.startswith("# --- end grading")), None)
+    if start is None or stop is None:
+        return lines
+    kept = [lines[start]]
+    for line in lines[start + 1:stop]:
+        if line.startswith("def "):
+            kept += [line, '    """Not in the student edition: the grader stays with the instructor."""', ""]
+    return lines[:start] + kept + lines[stop:]
 
 
 def release(outdir: str | Path, *, force: bool = False, exercises_dir: Path = EXERCISES_DIR) -> list[Path]:

@@ -78,10 +78,22 @@ def marked_functions_in(path: Path, module: str) -> list[MarkedFunction]:
     return found
 
 
+_CACHE: dict[tuple, dict[str, MarkedFunction]] = {}
+
+
 def marked_functions(package_dir: Path = PACKAGE_DIR) -> dict[str, MarkedFunction]:
     """Every marked function of the package by qualified name (``lstm_course.gates.forget_gate``)."""
+    paths = sorted(package_dir.rglob("*.py"))
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in paths)  # re-parse only when a file changed
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _scan(package_dir, paths)
+    return dict(_CACHE[key])
+
+
+def _scan(package_dir: Path, paths: list[Path]) -> dict[str, MarkedFunction]:
     out: dict[str, MarkedFunction] = {}
-    for path in sorted(package_dir.rglob("*.py")):
+    for path in paths:
         rel = path.relative_to(package_dir.parent).with_suffix("")
         module = ".".join(rel.parts)
         if module.endswith(".__init__"):

@@ -34,7 +34,7 @@ class ClearSolutions(Transform):
     """
 
     def cell(self, cell):
-        if cell.get("cell_type") != "code" or BEGIN not in source(cell):
+        if cell.get("cell_type") != "code" or (BEGIN not in source(cell) and END not in source(cell)):
             return cell
         out, inside = [], False
         for line in source(cell).split("\n"):

@@ -28,7 +28,7 @@ def growing_cell(steps: int = 50) -> dict[str, np.ndarray]:
     Then C_t ≈ t grows without bound while h_t = o_t ⊙ tanh(C_t) stays below 1.
     Runs the package's LSTM on ``steps`` zero inputs. Returns ``c`` and ``h``, shape (steps,).
     """
-    params = constant_gate_params(_OPEN, i=_OPEN, c_tilde=_OPEN, o=_OPEN)
+    params = constant_gate_params(_OPEN, i=_OPEN, c_tilde=_OPEN, o=_OPEN)  # H = 1
     h, _, cache = lstm_forward(np.zeros((steps, 1, 1)), params)
     return {"c": np.array([step["c_t"][0, 0] for step in cache]), "h": h[:, 0, 0].copy()}
 

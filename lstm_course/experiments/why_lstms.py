@@ -77,6 +77,43 @@ class GradientDecay:
         return float(np.exp(slope))
 
 
+def _probe(T: int, N: int, D: int, H: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shared inputs x (T, N, D), the zero dh (T, N, H) and ∂L/∂h_T (N, H) = w for L = Σ_n w·h_T[n]."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, N, D))
+    w = rng.standard_normal(H)
+    w /= np.linalg.norm(w)
+    return x, np.zeros((T, N, H)), np.broadcast_to(w, (N, H)).copy()
+
+
+def _by_distance(dx: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(dx, axis=2).mean(axis=1)  # (T,): mean over the batch of ‖∂L/∂x_t[n]‖
+    return norms[::-1].copy()  # index k = T-1-t
+
+
+def rnn_gradient_norms(rnn_scale: float = 1.0, T: int = 60, N: int = 32, D: int = 4, H: int = 32, seed: int = 0) -> np.ndarray:
+    """‖∂L/∂x_{T-k}‖ for k = 0..T-1 through a tanh RNN whose recurrent weights W_h are scaled by ``rnn_scale``."""
+    if rnn_scale <= 0:
+        raise ValueError(f"rnn_scale must be positive (it scales W_h), got {rnn_scale}")
+    x, dh, dh_T = _probe(T, N, D, H, seed)
+    params = init_rnn_params(D, H, seed=seed + 1)
+    params["W"][:, :H] *= rnn_scale
+    _, _, cache = rnn_forward(x, params)
+    return _by_distance(rnn_backward(dh, cache, dh_T=dh_T)[0])
+
+
+def lstm_gradient_norms(
+    forget_bias: float = 1.0, T: int = 60, N: int = 32, D: int = 4, H: int = 32, seed: int = 0
+) -> tuple[np.ndarray, float]:
+    """‖∂L/∂x_{T-k}‖ for k = 0..T-1 through an LSTM with ``forget_bias`` added to b_f, and the mean f_t."""
+    x, dh, dh_T = _probe(T, N, D, H, seed)
+    params = init_lstm_params(D, H, forget_bias=forget_bias, seed=seed + 2)
+    _, _, cache = lstm_forward(x, params)
+    norms = _by_distance(lstm_backward(dh, cache, dh_T=dh_T)[0])
+    forget_mean = float(gate_trace(lstm_forward_fast(x, params)[2])["f"].mean())
+    return norms, forget_mean
+
+
 def gradient_vs_distance(
     T: int = 60,
     N: int = 32,
@@ -102,30 +139,9 @@ def gradient_vs_distance(
     Returns:
         :class:`GradientDecay` with k = 0 .. T-1 (k = 0 is the last input x_T).
     """
-    if rnn_scale <= 0:
-        raise ValueError(f"rnn_scale must be positive (it scales W_h), got {rnn_scale}")
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((T, N, D))
-    w = rng.standard_normal(H)
-    w /= np.linalg.norm(w)
-    dh = np.zeros((T, N, H))
-    dh_T = np.broadcast_to(w, (N, H)).copy()  # ∂L/∂h_T
-
-    rnn_params = init_rnn_params(D, H, seed=seed + 1)
-    rnn_params["W"][:, :H] *= rnn_scale
-    _, _, cache = rnn_forward(x, rnn_params)
-    dx_rnn, _, _ = rnn_backward(dh, cache, dh_T=dh_T)
-
-    lstm_params = init_lstm_params(D, H, forget_bias=forget_bias, seed=seed + 2)
-    _, _, cache = lstm_forward(x, lstm_params)
-    dx_lstm, _, _, _ = lstm_backward(dh, cache, dh_T=dh_T)
-    forget_mean = float(gate_trace(lstm_forward_fast(x, lstm_params)[2])["f"].mean())
-
-    def by_distance(dx: np.ndarray) -> np.ndarray:
-        norms = np.linalg.norm(dx, axis=2).mean(axis=1)  # (T,): mean over the batch of ‖∂L/∂x_t[n]‖
-        return norms[::-1].copy()  # index k = T-1-t
-
-    return GradientDecay(np.arange(T), by_distance(dx_rnn), by_distance(dx_lstm), forget_mean, rnn_scale, forget_bias)
+    rnn = rnn_gradient_norms(rnn_scale, T, N, D, H, seed)
+    lstm, forget_mean = lstm_gradient_norms(forget_bias, T, N, D, H, seed)
+    return GradientDecay(np.arange(T), rnn, lstm, forget_mean, rnn_scale, forget_bias)
 
 
 def plot_gradient_decay(result: GradientDecay, ax=None, ylim: tuple[float, float] = (1e-30, 10.0)):
@@ -200,13 +216,15 @@ def train_adding(
 
     Adam (lr), gradient norm clipped at 1, fresh batches every step, the same seeds for both
     cells: the same data and the same budget. Stops as soon as the test MSE is below
-    :data:`SUCCESS_MSE`. Uses 2 CPU threads and is deterministic for a given seed on a machine.
+    :data:`SUCCESS_MSE`. Deterministic for a given seed on a given machine.
     """
     import torch
 
     from ..torch_models import LastStepRegressor
 
-    torch.set_num_threads(2)
+    # One thread: these matrices are tiny (N=64, H=32), so a second thread only adds
+    # synchronisation; on a shared 2-core machine 2 threads measured 25-50x slower per step.
+    torch.set_num_threads(1)
     torch.manual_seed(seed)
     model = LastStepRegressor(cell, 2, hidden)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -267,7 +285,7 @@ def plot_success(runs: list[AddingRun], ax=None):
 
 
 #: The sweep stored in RESULTS_FILE: lengths too long for the chapter's 40 s budget.
-LONG_LENGTHS = (25, 50, 100)
+LONG_LENGTHS = (10, 20, 30, 50, 100)
 LONG_SETTINGS = dict(hidden=32, max_steps=1500, batch=64, lr=1e-2, seed=0)
 
 

@@ -12,6 +12,7 @@ only: the sandbox receives the inputs, never the expected outputs or these funct
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -499,6 +500,7 @@ ORACLE_FUNCTIONS: dict[str, Callable] = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _public_data_checks(name: str) -> tuple[Check, ...]:
     """The notebook's own public checks (``lstm_course/data/public_checks``), when they are shipped."""
     try:
@@ -515,6 +517,7 @@ def _public_data_checks(name: str) -> tuple[Check, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=None)
 def checks_for(name: str) -> tuple[Check, ...]:
     """Every check of exercise ``name``, public first: the shipped public cases (or the built-in
     public check when none are shipped), then the hidden ones."""

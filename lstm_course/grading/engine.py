@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import sys
 import tempfile
@@ -100,6 +101,8 @@ class Case:
         if found.reason:
             return {**rec, "detail": found.reason}
         run = self.learner.future.result()[self.exercise]
+        if run.stopped and run.stopped.startswith("the sandbox could not start"):
+            raise RuntimeError(run.stopped)  # the machine's fault, not the learner's: never saved as a grade
         forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
         if run.load_error:
             return {**rec, "detail": f"running the graded cell failed: {run.load_error}{forbidden}"}
@@ -182,7 +185,16 @@ class GradingRun:
         args = [str(Path(__file__).with_name("hidden_checks.py")), "-c", str(ini), "--rootdir", str(tmp),
                 "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest", "-s", "--import-mode=importlib",
                 "-o", "python_files=hidden_checks.py"]
-        code = pytest.main(args, plugins=[_Plugin(self)])
+        # Third-party plugins (nbval imports all of Jupyter: ~15 s) have no business here.
+        saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        try:
+            code = pytest.main(args, plugins=[_Plugin(self)])
+        finally:
+            if saved is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
         unfinished = [lr.id for lr in self.learners if lr.id not in self.results]
         if code not in (0, 1) or unfinished:
             raise RuntimeError(f"the grading session failed (pytest exit code {int(code)}); "

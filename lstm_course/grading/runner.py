@@ -47,6 +47,23 @@ def set_limits(mem_bytes: int, cpu_s: int, nproc: int, fsize: int) -> None:
         resource.setrlimit(what, (value, value))
 
 
+def end_strays(dropped: bool) -> None:
+    """Kill every other process of this sandbox's own uid (what the exercise forked) and reap them.
+
+    Only after the privilege drop: the uid is then this sandbox's alone."""
+    if dropped:
+        try:
+            os.kill(-1, 9)
+        except OSError:
+            pass
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+
+
 def drop_privileges(uid: int, gid: int) -> None:
     if os.getuid() == 0 and uid > 0:
         os.setgroups([])
@@ -60,12 +77,15 @@ class Channel:
     """Frames over the two protocol fds (duplicated away from 0/1, which learner output may use)."""
 
     def __init__(self) -> None:
+        self.pid = os.getpid()  # a forked copy of the runner (learner's os.fork) must stay silent
         self.rfd, self.wfd = os.dup(0), os.dup(1)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
 
     def _read(self, n: int) -> bytes:
+        if os.getpid() != self.pid:
+            os._exit(0)
         buf = bytearray()
         while len(buf) < n:
             chunk = os.read(self.rfd, n - len(buf))
@@ -79,6 +99,8 @@ class Channel:
         return wire.decode(self._read(n))
 
     def send(self, obj) -> None:
+        if os.getpid() != self.pid:
+            os._exit(0)
         data = wire.encode(obj)
         view = memoryview(data)
         while view:
@@ -128,6 +150,7 @@ def main() -> None:
     chan = Channel()
     set_limits(mem, cpu, nproc, fsize)
     drop_privileges(uid, gid)
+    dropped = uid > 0 and os.getuid() == uid
     sys.path.insert(0, libdir)
     import lstm_course  # the helper-only stand-in  # noqa: F401
 
@@ -173,6 +196,7 @@ def main() -> None:
             if not callable(fn):
                 raise NameError(f"after running the cell, {name} is not a function")
         except BaseException as e:  # noqa: BLE001 - learner code may raise anything, even SystemExit
+            end_strays(dropped)
             chan.send({"t": "load_error", "ex": name, "error": describe(e, filename), "forbidden": blocker.hits})
             chan.send({"t": "end", "ex": name})
             continue
@@ -195,6 +219,7 @@ def main() -> None:
                 error = describe(e, filename)
             chan.send({"t": "result", "ex": name, "check": i, "ok": False, "error": error,
                        "forbidden": blocker.hits})
+        end_strays(dropped)
         chan.send({"t": "end", "ex": name})
     chan.send({"t": "done"})
 

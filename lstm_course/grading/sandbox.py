@@ -159,6 +159,9 @@ class Sandbox:
                        str(int(L.learner_seconds) + 2), str(L.processes), str(L.file_mb * 2**20)]
         env = ["OPENBLAS_NUM_THREADS", "1", "OMP_NUM_THREADS", "1", "MKL_NUM_THREADS", "1"]
         if self.layer == "bubblewrap":
+            # The interpreter's own prefix may sit under a private home (pyenv in /root): mount it at
+            # /opt/python, where the unprivileged uid can read it. bwrap creates missing parents 0700,
+            # hence the explicit --perms.
             prefix = os.path.dirname(os.path.dirname(self.python))
             cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                    "--die-with-parent", "--new-session", "--hostname", "sandbox",
@@ -169,19 +172,20 @@ class Sandbox:
                     cmd += ["--symlink", os.readlink(p), "/" + d]
                 elif p.is_dir():
                     cmd += ["--ro-bind", str(p), "/" + d]
-            if not self.python.startswith("/usr/"):
-                cmd += ["--ro-bind", prefix, prefix]
+            cmd += ["--perms", "0755", "--dir", "/opt", "--ro-bind", prefix, "/opt/python",
+                    "--perms", "0755", "--dir", "/opt/site"]
             for d in ("numpy", "numpy.libs"):
                 if os.path.isdir(os.path.join(self.site, d)):
                     cmd += ["--ro-bind", os.path.join(self.site, d), f"/opt/site/{d}"]
             cmd += ["--ro-bind", str(self.files), "/opt/grader", "--proc", "/proc", "--dev", "/dev",
-                    "--size", str(L.scratch_mb * 2**20), "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+                    "--size", str(L.scratch_mb * 2**20), "--perms", "1777", "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
             if not self.root:
                 cmd.insert(1, "--unshare-user")
             for k, v in zip(env[::2], env[1::2]):
                 cmd += ["--setenv", k, v]
             runner_args[2:4] = ["/opt/grader/lib", "/opt/site"]
-            return cmd + [self.python, "-I", "-S", "/opt/grader/runner.py", *runner_args]
+            python = "/opt/python/" + os.path.relpath(self.python, prefix)
+            return cmd + [python, "-I", "-S", "/opt/grader/runner.py", *runner_args]
         runner_args[2:4] = [str(self.files / "lib"), self.site]
         cmd = ["env", "-i", *[f"{k}={v}" for k, v in zip(env[::2], env[1::2])],
                self.python, "-I", "-S", str(self.files / "runner.py"), *runner_args]
@@ -234,7 +238,8 @@ class Sandbox:
             if self.root:
                 os.chown(scratch, UID_BASE + slot, UID_BASE + slot)
         finished: set[str] = set()
-        current = None
+        current = None  # the exercise whose "begin" arrived and whose "end" has not
+        last = None  # the exercise finished most recently in this process
         proc = subprocess.Popen(self._command(slot, scratch), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, cwd=scratch or "/", start_new_session=True)
         chan = _Channel(proc, self.limits.output_mb * 2**20)
@@ -248,10 +253,10 @@ class Sandbox:
             chan.send(job, start_by)
             chan.expect(chan.recv(start_by), "ready")
             for j in pending:
-                current = j
                 run = runs[j.name]
                 ex_deadline = min(deadline, time.monotonic() + self.limits.exercise_seconds)
                 chan.expect(chan.recv(ex_deadline), "begin", ex=j.name)
+                current = j
                 answered = 0
                 while True:
                     msg = chan.recv(ex_deadline)
@@ -275,34 +280,24 @@ class Sandbox:
                         raise _Stop("sent data out of order or for something it was not asked (tampering with "
                                     "the grader's channel?); the grader stopped it")
                 finished.add(j.name)
-                current = None
+                current, last = None, j
             chan.expect(chan.recv(min(deadline, time.monotonic() + 5)), "done")
-        except _Stop as e:
-            reason = str(e)
+        except (_Stop, _Died) as e:
+            reason = str(e) if isinstance(e, _Stop) else f"the process {self._death(proc)}"
             if current is not None:
-                runs[current.name].stopped = reason
+                runs[current.name].stopped = reason + ("" if isinstance(e, _Stop) else " while running this exercise")
                 finished.add(current.name)
-            elif not finished:
+            elif last is not None:
+                # Between two exercises only code the previous one left behind (a thread, forged
+                # frames) can act: its results cannot be trusted; the next exercise runs afresh.
+                runs[last.name].results = [None] * len(last.inputs)
+                runs[last.name].load_error = None
+                runs[last.name].stopped = (f"{reason} right after this exercise, in code it left running "
+                                           "(or it wrote to the grader's channel); its results were discarded")
+            else:
+                # Before the first exercise began only the runner ran: this is ours, not the learner's.
                 for j in pending:
                     runs[j.name].stopped = f"the sandbox could not start: {reason}"
-                    finished.add(j.name)
-        except _Died:
-            rc = _wait(proc)
-            sig = rc - 128 if self.layer == "bubblewrap" and rc > 128 else -rc if rc < 0 else 0
-            if sig:
-                what = {signal.SIGSEGV: "crashed with a segmentation fault", signal.SIGXCPU: "ran out of CPU time",
-                        signal.SIGXFSZ: "wrote a file larger than the limit",
-                        signal.SIGKILL: "was killed (memory, process or time limit)"}.get(sig, f"died of {_signal_name(sig)}")
-            else:
-                what = (f"exited with status {rc} before finishing (sys.exit or os._exit in your code?)" if rc is not None
-                        else "closed the grader's channel before finishing")
-            if current is not None:
-                runs[current.name].stopped = f"the process {what} while running this exercise"
-                finished.add(current.name)
-            elif not finished:
-                # Died before any exercise began: nothing learner-specific ran yet, so this is ours.
-                for j in pending:
-                    runs[j.name].stopped = f"the sandbox could not start ({what})"
                     finished.add(j.name)
         finally:
             self._kill(proc, slot)
@@ -310,6 +305,17 @@ class Sandbox:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
         return finished
+
+    def _death(self, proc) -> str:
+        rc = _wait(proc)
+        if rc is None:
+            return "closed the grader's channel before finishing"
+        sig = rc - 128 if self.layer == "bubblewrap" and rc > 128 else -rc if rc < 0 else 0
+        if sig:
+            return {signal.SIGSEGV: "crashed with a segmentation fault", signal.SIGXCPU: "ran out of CPU time",
+                    signal.SIGXFSZ: "wrote a file larger than the limit",
+                    signal.SIGKILL: "was killed (memory, process or time limit)"}.get(sig, f"died of {_signal_name(sig)}")
+        return f"exited with status {rc} before finishing (sys.exit or os._exit in your code?)"
 
     def _oracle(self, job: ExerciseJob, msg: dict) -> dict:
         name = msg.get("fn")

@@ -51,6 +51,8 @@ def encode(obj) -> bytes:
         if isinstance(o, np.ndarray):
             if o.dtype.str not in DTYPES:
                 raise WireError(f"arrays of dtype {o.dtype} cannot be sent; use a float or integer dtype")
+            if size[0] + o.nbytes > MAX_FRAME:  # before copying: a huge array must fail fast
+                raise WireError(f"value too large to send (more than {MAX_FRAME} bytes)")
             data = np.ascontiguousarray(o).tobytes()
             off = size[0]
             blobs.append(data)

@@ -69,3 +69,10 @@ def test_do_most_units_carry_the_number_at_every_token(run):
     assert carriers.sum() >= units["agreement"].size // 2
     # those units keep most of their memory from step to step
     assert units["mean_f"][carriers].max() > 0.85
+
+
+def test_does_some_units_forget_gate_depend_on_the_number_it_holds(run):
+    units = number_units(run.params)
+    hi = np.maximum(units["f_singular"], units["f_plural"])
+    lo = np.minimum(units["f_singular"], units["f_plural"])
+    assert np.any((hi > 0.9) & (lo < 0.35))

@@ -11,7 +11,7 @@ from lstm_course.experiments.output_gate import agreement_state_ranges, growing_
 def test_does_tanh_bound_h_while_c_grows_without_bound():
     g = growing_cell(50)
     np.testing.assert_allclose(g["c"], np.arange(1, 51), rtol=1e-6)
-    assert np.all(np.abs(g["h"]) < 1.0)
+    assert np.all(np.abs(g["h"]) <= 1.0)  # pinned just below 1, never above
     assert g["h"][0] == pytest.approx(np.tanh(1.0), abs=1e-6)
 
 
@@ -36,3 +36,10 @@ def test_does_the_answering_unit_hold_the_value_with_its_output_gate_mostly_shut
     assert stats["corr_c"] > 0.95
     assert stats["o_wait"] < 0.35
     assert stats["o_query"] > 0.8
+
+
+def test_does_a_partner_unit_shut_its_gate_at_the_query_after_leaking_while_waiting(stats):
+    partner = int(np.argmin(stats["o_units_query"]))
+    assert partner != stats["unit"]
+    assert stats["o_units_query"][partner] < 0.2
+    assert stats["o_units_wait"][partner] > 0.3

@@ -113,3 +113,9 @@ def test_does_bad_slider_input_get_a_clear_error(sliders, error, match):
 def test_does_a_bad_render_return_say_what_to_return():
     with pytest.raises(TypeError, match="Figure or an HTML string"):
         precomputed_explorer(lambda k: 3, {"k": [1]})
+
+
+def test_is_the_explorers_text_output_short_and_free_of_image_bytes():
+    box = precomputed_explorer(_render, {"a": [1, 2], "b": [0.0, 0.5]})
+    assert repr(box) == "Explorer(4 precomputed states; a: 2 values, b: 2 values)"
+    assert box._repr_mimebundle_()["text/plain"] == repr(box)

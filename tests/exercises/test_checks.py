@@ -52,6 +52,21 @@ def _rnn_no_carry(x, params, h0=None):
     return hs, hs[-1], {}
 
 
+def _rnn_xh(x, params, h0=None):
+    h_t = np.zeros((x.shape[1], params["b"].shape[0])) if h0 is None else h0
+    hs = [h_t]
+    for t in range(x.shape[0]):
+        h_t = np.tanh(_hx(x[t], h_t) @ params["W"].T + params["b"])
+        hs.append(h_t)
+    return np.stack(hs[1:]), h_t, {"x": x, "h": np.stack(hs), "W": params["W"]}
+
+
+def _cell_renamed_cache(x, h, c, p):
+    h_t, c_t, cache = ref("lstm_cell_forward")(x, h, c, p)
+    cache["c_tilde"] = cache.pop("c_tilde_t")
+    return h_t, c_t, cache
+
+
 def _lstm_no_carry(x, params, h0=None, c0=None):
     N, H = x.shape[1], params["b_f"].shape[0]
     h0 = np.zeros((N, H)) if h0 is None else h0
@@ -122,6 +137,8 @@ MISTAKES = [
      lambda x, h, c, p: ref("lstm_cell_forward")(x, h, c, {k: v * 0 if k[0] == "b" else v for k, v in p.items()})),
     ("lstm_cell_forward", "c_prev_forgotten", lambda x, h, c, p: ref("lstm_cell_forward")(x, h, c * 0, p)),
     ("rnn_forward", "state_not_carried", _rnn_no_carry),
+    ("rnn_forward", "xh_order", _rnn_xh),
+    ("lstm_cell_forward", "cache_keys", _cell_renamed_cache),
     ("rnn_forward", "bias_missing", lambda x, p, h0=None: ref("rnn_forward")(x, {"W": p["W"], "b": p["b"] * 0}, h0)),
     ("lstm_forward", "state_not_carried", _lstm_no_carry),
     ("lstm_forward", "h0_ignored", lambda x, p, h0=None, c0=None: ref("lstm_forward")(x, p)),
@@ -141,6 +158,9 @@ MISTAKES = [
 def test_is_the_typical_mistake_recognised(name, hint, wrong):
     results = run_checks(name, wrong, **extra(name))
     assert any(r.status in (FAIL, ERROR) for r in results)  # some mistakes only show in one case (h0 ignored)
+    if hint == "cache_keys":  # no hint: the report itself names the missing key
+        assert any(r.mismatch and r.mismatch.why == "missing" and "c_tilde_t" in r.mismatch.path for r in results)
+        return
     assert hint in {r.hint for r in results}, [(r.case, r.status, r.hint) for r in results]
 
 
