@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import course
-from .cells import Cell, Notebook, graded_cells, read_notebook, source, tags
+from .cells import Cell, Notebook, graded_cells, read_notebook, source
 from .solutions import marked_functions
 
 ROOT = Path(__file__).resolve().parents[2]

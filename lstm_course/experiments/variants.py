@@ -107,3 +107,17 @@ def summarize(results: list[RunResult]) -> dict[str, dict[str, float]]:
             "solved": sum(r.solved for r in rs), "seeds": len(rs),
         }
     return out
+
+
+def parameter_counts(input_size: int, hidden_size: int) -> dict[str, int]:
+    """Trainable scalars of one layer of each variant (no readout), and of ``torch.nn.LSTM``.
+
+    The article's cell has 4 gate layers of H·(H+D) weights and H biases: 4H(H+D) + 4H.
+    ``torch.nn.LSTM`` stores two bias vectors per gate (4H more, the same function); peepholes
+    add 3H; CIFG and the 1997 cell drop one gate layer; the GRU has 3 of PyTorch's double-bias layers.
+    """
+    from ..variants import make_layer
+
+    counts = {kind: sum(p.numel() for p in make_layer(kind, input_size, hidden_size).parameters()) for kind in VARIANTS}
+    counts["torch.nn.LSTM"] = sum(p.numel() for p in torch.nn.LSTM(input_size, hidden_size).parameters())
+    return counts

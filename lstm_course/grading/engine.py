@@ -9,7 +9,8 @@ How the pieces meet:
    ``out/.state`` matches their submission's digest and this grader's configuration are
    done already (resume);
 2. pytest starts once, in this process, and collects :mod:`.hidden_checks`, which this
-   module's plugin parametrizes with one case per (learner, exercise, check);
+   module's plugin parametrizes with one case per (learner, exercise); a case runs all of
+   that exercise's public and hidden checks;
 3. at session start a thread pool starts one sandboxed process per learner (:mod:`.sandbox`),
    ``workers`` at a time, in the order pytest will reach them; each case waits for its
    learner's run, then compares in this process (:func:`.checks.evaluate`);
@@ -76,26 +77,29 @@ def config_digest(options: Options) -> str:
 
 
 class Case:
-    """One check of one exercise of one learner: a pytest parameter."""
+    """One exercise of one learner: a pytest parameter. Its checks run in one test, so pytest's
+    per-test cost is paid 13 times per learner, not once per check."""
 
-    def __init__(self, learner: "Learner", exercise: str, index: int, check: Check) -> None:
-        self.learner, self.exercise, self.index, self.check = learner, exercise, index, check
-        self.id = f"{learner.id}::{exercise}::{index}"
-        self.record: dict | None = None
+    def __init__(self, learner: "Learner", exercise: str) -> None:
+        self.learner, self.exercise = learner, exercise
+        self.id = f"{learner.id}::{exercise}"
+        self.records: list[dict] | None = None
 
     def verify(self) -> None:
         try:
-            self.record = self._evaluate()
+            self.records = [self._evaluate(i, c) for i, c in enumerate(checks_for(self.exercise))]
         except Exception as e:  # noqa: BLE001 - a grader bug: recorded loudly, never as the learner's fault
-            self.record = {"name": self.check.name, "public": self.check.public, "passed": False,
-                           "detail": "the grader failed on this check; ask the instructor for a regrade",
-                           "internal": f"{type(e).__name__}: {e}"}
+            self.records = [{"name": c.name, "public": c.public, "passed": False,
+                             "detail": "the grader failed on this check; ask the instructor for a regrade",
+                             "internal": f"{type(e).__name__}: {e}"} for c in checks_for(self.exercise)]
             raise
-        if not self.record["passed"]:
-            raise AssertionError(f"{self.id}: {self.record.get('detail') or ''} {self.record.get('hint') or ''}")
+        failed = [r for r in self.records if not r["passed"]]
+        if failed:
+            raise AssertionError(f"{self.id}: {len(failed)} of {len(self.records)} checks failed: "
+                                 + "; ".join(f"{r['name']}: {r.get('detail', '')}" for r in failed))
 
-    def _evaluate(self) -> dict:
-        spec, check = SPECS[self.exercise], self.check
+    def _evaluate(self, index: int, check: Check) -> dict:
+        spec = SPECS[self.exercise]
         rec = {"name": check.name, "public": check.public, "passed": False}
         found = self.learner.exercises[self.exercise]
         if found.reason:
@@ -106,7 +110,7 @@ class Case:
         forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
         if run.load_error:
             return {**rec, "detail": f"running the graded cell failed: {run.load_error}{forbidden}"}
-        result = run.results[self.index]
+        result = run.results[index]
         if result is None:
             return {**rec, "detail": run.stopped or "not run"}
         if result[0] == "error":
@@ -114,7 +118,7 @@ class Case:
             msg = result[1] if check.public else result[1].split(":")[0] + " raised"
             return {**rec, "detail": f"your function raised {msg}{forbidden}" if check.public else f"{msg}{forbidden}",
                     "hint": spec.hint}
-        passed, detail, hint = evaluate(spec, check, self.learner.inputs[self.exercise][self.index], result[1])
+        passed, detail, hint = evaluate(spec, check, self.learner.inputs[self.exercise][index], result[1])
         if passed:
             return {**rec, "passed": True}
         return {**rec, "detail": detail if check.public else "wrong result", "hint": hint}
@@ -126,7 +130,7 @@ class Learner:
         self.exercises = submissions.exercises(sub, options.forbidden)
         self.inputs = {name: [make_inputs(SPECS[name], c, id) for c in checks_for(name)]
                        for name, ex in self.exercises.items() if ex.source is not None}
-        self.cases = [Case(self, name, i, c) for name in self.exercises for i, c in enumerate(checks_for(name))]
+        self.cases = [Case(self, name) for name in self.exercises]
         self.future: Future = Future()
         self.remaining = len(self.cases)
 
@@ -183,7 +187,8 @@ class GradingRun:
         ini = tmp / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [str(Path(__file__).with_name("hidden_checks.py")), "-c", str(ini), "--rootdir", str(tmp),
-                "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest", "-s", "--import-mode=importlib",
+                "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging", "-p", "no:warnings",
+                "-p", "no:faulthandler", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "--noconftest", "-s", "--import-mode=importlib",
                 "-o", "python_files=hidden_checks.py"]
         # Third-party plugins (nbval imports all of Jupyter: ~15 s) have no business here.
         saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -225,10 +230,11 @@ class GradingRun:
     # ------------------------------------------------------------------ one learner done
     def _case_done(self, case: Case, longrepr: str | None) -> None:
         learner = case.learner
-        if case.record is None:  # the case never ran its body (a pytest-level error)
-            case.record = {"name": case.check.name, "public": case.check.public, "passed": False,
-                           "detail": "the grader failed on this check; ask the instructor for a regrade",
-                           "internal": (longrepr or "")[-500:]}
+        if case.records is None:  # the case never ran its body (a pytest-level error)
+            case.records = [{"name": c.name, "public": c.public, "passed": False,
+                             "detail": "the grader failed on this check; ask the instructor for a regrade",
+                             "internal": (longrepr or "pytest did not run this case")[-500:]}
+                            for c in checks_for(case.exercise)]
         learner.remaining -= 1
         if learner.remaining == 0:
             self._finish(learner)
@@ -237,7 +243,7 @@ class GradingRun:
         exs = {}
         internal = []
         for e in course.EXERCISES:
-            recs = [c.record for c in learner.cases if c.exercise == e.name]
+            recs = next(c.records for c in learner.cases if c.exercise == e.name)
             found = learner.exercises[e.name]
             passed = sum(r["passed"] for r in recs)
             internal += [f"{e.name}: {r['internal']}" for r in recs if r.get("internal")]

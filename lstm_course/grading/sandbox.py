@@ -137,6 +137,7 @@ class Sandbox:
         for path in [self.files, *self.files.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         self.python = os.path.realpath(sys.executable)
+        self.reported_cpu = 0.0  # CPU seconds the runners say they used (benchmarks; not trusted for grading)
         self.site = os.path.dirname(os.path.dirname(np.__file__))
 
     def describe(self) -> str:
@@ -144,7 +145,7 @@ class Sandbox:
         extra = {
             "bubblewrap": "bubblewrap (mount, pid, net, ipc, uts namespaces; read-only interpreter and numpy, private /tmp)",
             "unshare": "unshare (pid, net, ipc, uts namespaces; no private mounts)",
-            "rlimits": "no namespaces available",
+            "rlimits": "rlimits only (no namespaces available)",
         }[self.layer]
         limits = self.limits
         return (f"{extra} + setrlimit (address space {limits.memory_mb} MiB, {limits.processes} processes, "
@@ -281,7 +282,10 @@ class Sandbox:
                                     "the grader's channel?); the grader stopped it")
                 finished.add(j.name)
                 current, last = None, j
-            chan.expect(chan.recv(min(deadline, time.monotonic() + 5)), "done")
+            done = chan.recv(min(deadline, time.monotonic() + 5))
+            chan.expect(done, "done")
+            if isinstance(done.get("cpu"), float):
+                self.reported_cpu += done["cpu"]
         except (_Stop, _Died) as e:
             reason = str(e) if isinstance(e, _Stop) else f"the process {self._death(proc)}"
             if current is not None:

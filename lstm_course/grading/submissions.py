@@ -243,6 +243,7 @@ def exercises(sub: Submission, forbidden: tuple[str, ...] = DEFAULT_FORBIDDEN) -
     """Every course exercise as found in ``sub`` (in course order)."""
     out: dict[str, Exercise] = {}
     parsed: dict[str, list[dict] | str] = {}
+    imports: dict[str, list[str]] = {}
     for ex in course.EXERCISES:
         found = Exercise(ex.name)
         out[ex.name] = found
@@ -297,6 +298,8 @@ def exercises(sub: Submission, forbidden: tuple[str, ...] = DEFAULT_FORBIDDEN) -
             found.reason = f"uses {', '.join(bad)}, which this course forbids in graded code (write it with NumPy)"
             continue
         found.source = source
-        found.imports = [line for c in cells if c.get("cell_type") == "code" and _grade_id(c) is None
-                         for line in _import_lines(_source(c), forbidden)]
+        if ex.notebook not in imports:
+            imports[ex.notebook] = [line for c in cells if c.get("cell_type") == "code" and _grade_id(c) is None
+                                    for line in _import_lines(_source(c), forbidden)]
+        found.imports = imports[ex.notebook]
     return out

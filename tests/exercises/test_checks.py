@@ -19,6 +19,7 @@ def extra(name):
 
 @pytest.mark.parametrize("name", [e.name for e in course.EXERCISES])
 def test_does_the_reference_pass_every_public_check(name):
+    """Does the reference pass every public check?"""
     results = run_checks(name, ref(name), **extra(name))
     assert results and all(r.status == PASS for r in results), [(r.case, r.status, r.mismatch) for r in results]
 
@@ -156,6 +157,7 @@ MISTAKES = [
 
 @pytest.mark.parametrize("name, hint, wrong", MISTAKES, ids=[f"{n}-{h}" for n, h, _ in MISTAKES])
 def test_is_the_typical_mistake_recognised(name, hint, wrong):
+    """Is the typical mistake recognised?"""
     results = run_checks(name, wrong, **extra(name))
     assert any(r.status in (FAIL, ERROR) for r in results)  # some mistakes only show in one case (h0 ignored)
     if hint == "cache_keys":  # no hint: the report itself names the missing key
@@ -165,6 +167,7 @@ def test_is_the_typical_mistake_recognised(name, hint, wrong):
 
 
 def test_does_a_failure_report_call_expected_got_difference_and_hint(capsys):
+    """Does a failure report call expected got difference and hint?"""
     check("forget_gate", MISTAKES[0][2])
     out = capsys.readouterr().out
     assert "forget_gate: 0/2 public checks passed" in out
@@ -175,6 +178,7 @@ def test_does_a_failure_report_call_expected_got_difference_and_hint(capsys):
 
 
 def test_is_a_stub_reported_as_not_implemented_without_raising(capsys):
+    """Is a stub reported as not implemented without raising?"""
     def forget_gate(h_prev, x_t, W_f, b_f):
         raise NotImplementedError()
 
@@ -184,16 +188,19 @@ def test_is_a_stub_reported_as_not_implemented_without_raising(capsys):
 
 
 def test_does_a_wrong_shape_say_so(capsys):
+    """Does a wrong shape say so?"""
     check("cell_state", lambda f, c, i, ct: (f * c + i * ct)[:, :1])
     assert "shape     expected (3, 4), got (3, 1)" in capsys.readouterr().out
 
 
 def test_does_a_crash_become_a_report_not_an_exception():
+    """Does a crash become a report not an exception?"""
     [r, *_] = run_checks("hidden_state", lambda o, c: {}["oops"])
     assert r.status == ERROR and "KeyError" in r.error
 
 
 def test_are_the_inputs_protected_from_a_mutating_learner():
+    """Are the inputs protected from a mutating learner?"""
     def mutating(f, c, i, ct):
         c += 1.0
         return f * c + i * ct

@@ -9,6 +9,7 @@ from .conftest import graded, make_cell, make_nb, write_nb
 
 
 def test_does_a_later_notebook_get_the_learners_own_function(tmp_path):
+    """Does a later notebook get the learners own function?"""
     write_nb(tmp_path / "a.ipynb", make_nb(
         make_cell("import math", tags=["setup"]),
         graded("square", "def square(x):\n    return x * x"),
@@ -20,6 +21,7 @@ def test_does_a_later_notebook_get_the_learners_own_function(tmp_path):
 
 
 def test_do_setup_cells_load_earlier_notebooks_recursively(tmp_path):
+    """Do setup cells load earlier notebooks recursively?"""
     write_nb(tmp_path / "a.ipynb", make_nb(graded("one", "def one():\n    return 1")))
     write_nb(tmp_path / "b.ipynb", make_nb(
         make_cell("from lstm_course.exercises import load_learner_function\n%matplotlib inline\n"
@@ -29,6 +31,7 @@ def test_do_setup_cells_load_earlier_notebooks_recursively(tmp_path):
 
 
 def test_does_an_unfinished_cell_load_and_say_where_to_finish_it(tmp_path):
+    """Does an unfinished cell load and say where to finish it?"""
     write_nb(tmp_path / "a.ipynb", make_nb(graded("f", "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()")))
     f = load_learner_function("a.ipynb", "f", tmp_path)
     assert not implemented(f)
@@ -37,29 +40,34 @@ def test_does_an_unfinished_cell_load_and_say_where_to_finish_it(tmp_path):
 
 
 def test_does_a_missing_notebook_say_to_keep_notebooks_together(tmp_path):
+    """Does a missing notebook say to keep notebooks together?"""
     with pytest.raises(LearnerFunctionError, match="cannot find nope.ipynb"):
         load_learner_function("nope.ipynb", "f", tmp_path)
 
 
 def test_does_a_missing_cell_name_the_cells_found(tmp_path):
+    """Does a missing cell name the cells found?"""
     write_nb(tmp_path / "a.ipynb", make_nb(graded("g", "def g(): pass")))
     with pytest.raises(LearnerFunctionError, match=r"no graded cell 'f' \(graded cells found: g\)"):
         load_learner_function("a.ipynb", "f", tmp_path)
 
 
 def test_does_a_failing_cell_name_the_cell_and_the_error(tmp_path):
+    """Does a failing cell name the cell and the error?"""
     write_nb(tmp_path / "a.ipynb", make_nb(graded("f", "def f():\n    return 1\n1 / 0")))
     with pytest.raises(LearnerFunctionError, match="graded cell 'f' of a.ipynb failed with ZeroDivisionError"):
         load_learner_function("a.ipynb", "f", tmp_path)
 
 
 def test_does_a_renamed_function_say_to_keep_the_name(tmp_path):
+    """Does a renamed function say to keep the name?"""
     write_nb(tmp_path / "a.ipynb", make_nb(graded("f", "def my_f():\n    return 1")))
     with pytest.raises(LearnerFunctionError, match="does not define a function named f"):
         load_learner_function("a.ipynb", "f", tmp_path)
 
 
 def test_is_a_saved_change_picked_up(tmp_path):
+    """Is a saved change picked up?"""
     p = write_nb(tmp_path / "a.ipynb", make_nb(graded("f", "def f():\n    return 1")))
     assert load_learner_function("a.ipynb", "f", tmp_path)() == 1
     import os

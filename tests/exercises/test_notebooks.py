@@ -21,6 +21,7 @@ def _text(output: dict) -> str:
 
 @pytest.mark.parametrize("name", course.NOTEBOOKS)
 def test_is_the_notebook_stored_executed_with_every_check_passing(name):
+    """Is the notebook stored executed with every check passing?"""
     nb = read_notebook(sync.EXERCISES_DIR / name)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(c.get("execution_count") for c in code), "store the notebook executed: lstm-course sync-exercises --execute"

@@ -48,6 +48,7 @@ def _texts(path: Path):
 
 
 def test_does_no_solution_line_appear_anywhere_in_the_student_edition(student_edition):
+    """Does no solution line appear anywhere in the student edition?"""
     secrets = solution_lines()
     assert len(secrets) > 50  # the test would be empty if the markers were not found
     leaks = []
@@ -68,6 +69,7 @@ def test_does_no_solution_line_appear_anywhere_in_the_student_edition(student_ed
 
 
 def test_do_student_notebooks_hold_stubs_and_no_reference_cells(student_edition):
+    """Do student notebooks hold stubs and no reference cells?"""
     for name in course.NOTEBOOKS:
         nb = read_notebook(student_edition / "exercises" / name)
         assert list(graded_cells(nb)) == [e.grade_id for e in course.in_notebook(name)]
@@ -88,6 +90,7 @@ def _run_student(student: Path, code: str, timeout: int = 300, exercises: Path |
 
 
 def test_does_every_stub_name_its_exercise_and_notebook(student_edition):
+    """Does every stub name its exercise and notebook?"""
     out = _run_student(student_edition, """
         import json, numpy as np, lstm_course
         from lstm_course import course
@@ -150,6 +153,7 @@ def test_do_reference_bodies_in_the_student_notebooks_pass_every_check_and_train
 
 
 def test_do_the_student_notebooks_run_and_report_not_implemented_cleanly(student_edition, tmp_path):
+    """Do the student notebooks run and report not implemented cleanly?"""
     work = tmp_path / "run"
     shutil.copytree(student_edition / "exercises", work)
     out = _run_student(student_edition, f"""
@@ -179,6 +183,7 @@ def test_do_the_student_notebooks_run_and_report_not_implemented_cleanly(student
 
 
 def test_does_release_refuse_to_overwrite_a_foreign_folder(tmp_path):
+    """Does release refuse to overwrite a foreign folder?"""
     (tmp_path / "precious.txt").write_text("keep me")
     proc = subprocess.run([sys.executable, "-m", "lstm_course.cli", "release", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "not empty" in proc.stderr

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
 from lstm_course import course
 from lstm_course.exercises import sync
 from lstm_course.exercises.cells import graded_cells, read_notebook, source
 
 
 def test_are_notebooks_and_check_data_in_sync_with_the_package():
+    """Are notebooks and check data in sync with the package?"""
     drift = sync.check_drift()
     assert drift == [], "run `lstm-course sync-exercises --execute`: " + "; ".join(drift)
 
 
 def test_do_graded_cells_hold_the_package_source_and_course_points():
+    """Do graded cells hold the package source and course points?"""
     for name in course.NOTEBOOKS:
         cells = graded_cells(read_notebook(sync.EXERCISES_DIR / name))
         assert list(cells) == [e.grade_id for e in course.in_notebook(name)]
@@ -27,6 +27,7 @@ def test_do_graded_cells_hold_the_package_source_and_course_points():
 
 
 def test_does_sync_detect_an_edited_graded_cell_and_restore_it():
+    """Does sync detect an edited graded cell and restore it?"""
     nb = read_notebook(sync.EXERCISES_DIR / "02_forget_gate.ipynb")
     edited = copy.deepcopy(nb)
     graded_cells(edited)["forget_gate"]["source"] = "def forget_gate(h_prev, x_t, W_f, b_f):\n    return 0"
@@ -38,6 +39,7 @@ def test_does_sync_detect_an_edited_graded_cell_and_restore_it():
 
 
 def test_does_sync_put_check_and_reference_cells_under_a_new_graded_cell():
+    """Does sync put check and reference cells under a new graded cell?"""
     nb = {"cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# t"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     sync.sync_notebook(nb, "04_output_gate.ipynb")
     roles = [(c["metadata"].get("lstm_course", {}).get("role"), c["metadata"].get("lstm_course", {}).get("exercise")) for c in nb["cells"]]
@@ -46,14 +48,16 @@ def test_does_sync_put_check_and_reference_cells_under_a_new_graded_cell():
 
 
 def test_does_a_setup_cell_load_earlier_exercises_from_their_notebooks():
+    """Does a setup cell load earlier exercises from their notebooks?"""
     src = sync.setup_source("05_hidden_vs_cell.ipynb")
     assert 'forget_gate = load_learner_function("02_forget_gate.ipynb", "forget_gate")' in src
     assert "from lstm_course.gates import forget_gate" not in src  # never the reference
 
 
 def test_are_the_notebooks_valid_nbgrader_source_notebooks():
-    nbgrader_format = pytest.importorskip("nbgrader.nbgraderformat", reason="nbgrader is in the [test] extra")
+    """Are the notebooks valid nbgrader source notebooks?"""
     import nbformat
+    import nbgrader.nbgraderformat as nbgrader_format  # in the [test] extra, pinned in constraints.txt
     from nbgrader.preprocessors import CheckCellMetadata, ClearSolutions
 
     from lstm_course.exercises.transforms import ClearSolutions as OurClearSolutions

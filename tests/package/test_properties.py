@@ -294,3 +294,21 @@ def test_init_lstm_params(D, H, seed, fb, dtype):
         assert np.all(np.abs(a - centre) <= k + 1e-6 * abs(fb)), name
     q = init_lstm_params(D, H, forget_bias=fb, seed=seed, dtype=dtype)
     assert all(np.array_equal(p[n], q[n]) for n in p)
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+@PROFILE
+@given(scale=st.sampled_from([1e2, 1e3, 1e4]), dtype=st.sampled_from(FLOATS), seed=st.integers(0, 99))
+def test_saturated_layer_stays_finite_without_warnings(path, scale, dtype, seed, lstm_inputs):
+    """Inputs up to |x| ~ 1e4 drive every gate into saturation: forward and backward must stay
+    finite, h in [-1, 1], with no overflow, invalid or divide event (underflow of products of
+    saturated gates to 0 is allowed: it is the correct result)."""
+    forward, backward = PATHS[path]
+    x, h0, c0, params = lstm_inputs(4, 2, 3, 3, seed, dtype)
+    x = (x * scale).astype(dtype)
+    with strict(under="ignore"):
+        h, (h_T, c_T), cache = forward(x, params, h0, c0)
+        dx, dh0, dc0, grads = backward(np.ones_like(h), cache, np.ones_like(h_T), np.ones_like(c_T))
+    assert h.dtype == dtype and np.all(np.abs(h) <= 1)
+    for a in (h, c_T, dx, dh0, dc0, *grads.values()):
+        assert np.all(np.isfinite(a))
