@@ -144,19 +144,20 @@ def gradient_vs_distance(
     return GradientDecay(np.arange(T), rnn, lstm, forget_mean, rnn_scale, forget_bias)
 
 
-def plot_gradient_decay(result: GradientDecay, ax=None, ylim: tuple[float, float] = (1e-30, 10.0)):
-    """Plot ‖∂L/∂x_{T-k}‖ against k on a log scale, RNN and LSTM. Returns the Axes."""
+def plot_gradient_decay(result: GradientDecay, ax=None, ylim: tuple[float, float] | None = None):
+    """Plot ‖∂L/∂x_{T-k}‖ against k on a log scale, RNN and LSTM (``ylim`` fixed for explorers). Returns the Axes."""
     import matplotlib.pyplot as plt
 
     from ..viz import PARTS
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.4))
-    ax.semilogy(result.k, result.rnn, color="#555555", lw=2, label=f"tanh RNN (W_h × {result.rnn_scale:g})")
+    ax.semilogy(result.k, result.rnn, color="#555555", lw=2, label=f"tanh RNN ($W_h$ × {result.rnn_scale:g})")
     ax.semilogy(result.k, result.lstm, color=PARTS["cell"], lw=2, label=f"LSTM ($b_f$ + {result.forget_bias:g})")
     ax.set_xlabel("distance $k$ (steps back from the last input)")
     ax.set_ylabel(r"$\|\partial L / \partial x_{T-k}\|$")
-    ax.set_ylim(*ylim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
     return ax

@@ -211,7 +211,9 @@ def _import_lines(source: str, forbidden: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def _forbidden_used(tree: ast.AST, forbidden: tuple[str, ...]) -> list[str]:
+def _forbidden_used(tree: ast.AST, forbidden: tuple[str, ...], source: str) -> list[str]:
+    if not any(name in source for name in forbidden):
+        return []  # no module name even appears: nothing to walk for
     used = []
     for node in ast.walk(tree):
         mods = []
@@ -293,7 +295,7 @@ def exercises(sub: Submission, forbidden: tuple[str, ...] = DEFAULT_FORBIDDEN) -
         if problem:
             found.reason = problem
             continue
-        bad = _forbidden_used(tree, forbidden)
+        bad = _forbidden_used(tree, forbidden, source)
         if bad:
             found.reason = f"uses {', '.join(bad)}, which this course forbids in graded code (write it with NumPy)"
             continue
