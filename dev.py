@@ -2,6 +2,7 @@
 """Set up and run the course on a fresh machine. Standard library only.
 
     python3 dev.py book    build the book into _build/html (from a clean _build, warnings are errors)
+    python3 dev.py book --cached   rebuild, keeping _build (only changed pages and notebooks run again)
     python3 dev.py test    run the whole test suite (builds the book first if it is not built)
 
 Both create or reuse the project-local virtual environment ``.venv`` and install the package
@@ -59,12 +60,57 @@ def ensure_system_packages() -> None:
     run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
 
 
-def build_book() -> None:
-    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+# Run by the venv's Python: execute every notebook page of the book into the jupyter-cache that
+# `jupyter-book build` reads (execute_notebooks: cache), on all cores at once. Sphinx would run
+# them one after another; with the cache filled it only reads the stored outputs back.
+PREEXECUTE = r"""
+import logging, sys
+from pathlib import Path
+import yaml
+from jupyter_cache import get_cache
+from jupyter_cache.executors import load_executor
+
+root, cache_dir = Path(sys.argv[1]), sys.argv[2]
+toc = yaml.safe_load((root / "_toc.yml").read_text())
+timeout = int(yaml.safe_load((root / "_config.yml").read_text())["execute"]["timeout"])
+files = [toc["root"]]
+def walk(entries):
+    for e in entries or []:
+        files.append(e.get("file"))
+        walk(e.get("sections")); walk(e.get("chapters"))
+for part in toc.get("parts", []):
+    walk(part.get("chapters"))
+pages = [root / f"{f}.ipynb" for f in files if f and (root / f"{f}.ipynb").exists()]
+cache = get_cache(cache_dir)
+for p in pages:
+    cache.add_nb_to_project(str(p))
+logging.basicConfig(level=logging.WARNING)
+result = load_executor("local-parallel", cache, logger=logging.getLogger("pre-execute")).run_and_cache(timeout=timeout)
+print(f"pre-executed {len(result.succeeded)} notebook(s)", flush=True)
+for uri in result.excepted + result.errored:
+    # Not fatal here: jupyter-book executes it again and reports the error with its traceback.
+    print(f"pre-execution failed: {uri}", flush=True)
+"""
+
+
+def build_book(clean: bool = True) -> None:
+    """Build the book into _build/html with warnings as errors.
+
+    clean=True (``dev.py book``) deletes _build first, so every notebook executes again (in
+    parallel, see PREEXECUTE). clean=False (``dev.py book --cached``) keeps _build: Sphinx
+    rebuilds only changed pages and the jupyter-cache re-executes only notebooks whose code changed.
+    """
+    if clean:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    env = dict(os.environ, PYTHONHASHSEED="0")
     t0 = time.perf_counter()
-    run([VENV / "bin" / "jupyter-book", "build", ".", "-W", "-n", "--keep-going"],
-        env=dict(os.environ, PYTHONHASHSEED="0"))
-    print(f"book built in {time.perf_counter() - t0:.0f}s: open _build/html/index.html", flush=True)
+    cache = ROOT / "_build" / ".jupyter_cache"
+    run([PY, "-c", PREEXECUTE, ROOT, cache], env=env)
+    t1 = time.perf_counter()
+    run([VENV / "bin" / "jupyter-book", "build", ".", "-W", "-n", "--keep-going"], env=env)
+    t2 = time.perf_counter()
+    print(f"book built in {t2 - t0:.0f}s ({'clean' if clean else 'cached'}: notebooks {t1 - t0:.0f}s, "
+          f"sphinx {t2 - t1:.0f}s): open _build/html/index.html", flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -73,7 +119,7 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_venv()
     if argv[0] == "book":
-        build_book()
+        build_book(clean="--cached" not in argv[1:])
         return 0
     ensure_system_packages()
     if not (ROOT / "_build" / "html" / "index.html").exists():

@@ -1,11 +1,27 @@
 """Time lstm_course's fast path against torch.nn.LSTM on this CPU, in one process.
 
-Same sizes, dtype and thread count for both; medians of repeated runs; prints the ratio
-numpy/torch (below 1 means the NumPy path is faster). Run:
+Run (from the repository root; takes about a minute on an idle 2-core machine):
 
-    .venv/bin/python benchmarks/bench_lstm.py [--repeats 20] [--threads N]
+    .venv/bin/python benchmarks/bench_lstm.py --repeats 10 [--threads N] [--dtypes float32 float64]
 
-Targets (issue 2): float32 forward+backward ratio <= 1.0, float64 forward+backward <= 0.75.
+What is compared, and why it is fair:
+
+* the same sizes (T, N, D, H), dtype, weights and inputs for both; x is time-major (T, N, D);
+* the same thread count: OPENBLAS/OMP/MKL_NUM_THREADS are set before NumPy is imported, and
+  ``torch.set_num_threads`` to the same N (default: every core);
+* "fwd" is ``lstm_forward_fast`` vs ``module(x)`` under ``torch.no_grad()``; "fwd+bwd" is
+  forward then ``lstm_backward_fast(dh, cache)`` vs forward then ``out.backward(dh)`` with
+  ``x.requires_grad``, so both produce dx and every weight and bias gradient;
+* torch runs its normal CPU kernels (oneDNN's fused LSTM in float32, ATen's in float64);
+* both get 3 warm-up calls, then their timed calls alternate (numpy, torch, numpy, ...)
+  so that a change in machine load hits both alike; the table shows medians.
+
+Each row prints both medians in ms and the ratio numpy/torch (below 1: NumPy is faster).
+The 1-minute load average is printed before and after: on a shared machine, treat ratios
+measured under load with care and re-run once when a figure looks odd.
+
+Targets (issue 2): float32 forward+backward ratio <= 1.0 and float64 forward+backward
+ratio <= 0.75, at both sizes; the last lines say which are met.
 """
 from __future__ import annotations
 
@@ -14,22 +30,32 @@ import os
 import statistics
 import time
 
+SIZES = ((100, 32, 64, 128), (50, 64, 128, 256))  # (T, N, D, H)
+TARGETS = {"float32": 1.0, "float64": 0.75}  # fwd+bwd ratio numpy/torch must not exceed these
 
-def median_time(fn, repeats: int, warmup: int = 3) -> float:
+
+def median_times(fn_a, fn_b, repeats: int, warmup: int = 3) -> tuple[float, float]:
+    """Median wall times of fn_a and fn_b, timed alternately so both see the same load."""
     for _ in range(warmup):
-        fn()
-    times = []
+        fn_a()
+        fn_b()
+    ta, tb = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        fn_a()
+        t1 = time.perf_counter()
+        fn_b()
+        t2 = time.perf_counter()
+        ta.append(t1 - t0)
+        tb.append(t2 - t1)
+    return statistics.median(ta), statistics.median(tb)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--dtypes", nargs="+", choices=sorted(TARGETS), default=sorted(TARGETS))
     args = ap.parse_args()
     # BLAS reads its thread count at import: set it before numpy is imported.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -42,9 +68,12 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads} (numpy BLAS and torch), numpy {np.__version__}, torch {torch.__version__}")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'dtype':8} {'T':>4} {'N':>4} {'D':>4} {'H':>4} {'pass':>9} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}")
-    for T, N, D, H in ((100, 32, 64, 128), (50, 64, 128, 256)):
-        for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+    ratios = {}
+    for T, N, D, H in SIZES:
+        for name in args.dtypes:
+            dtype, tdtype = getattr(np, name), getattr(torch, name)
             rng = np.random.default_rng(0)
             params = L.init_lstm_params(D, H, seed=0, dtype=dtype)
             x = rng.standard_normal((T, N, D)).astype(dtype)
@@ -52,6 +81,12 @@ def main() -> None:
             module = to_torch([params], dtype=tdtype)
             xt = torch.from_numpy(x).requires_grad_(True)
             dht = torch.from_numpy(dh)
+
+            # Both sides must compute the same thing, or the timing means nothing.
+            with torch.no_grad():
+                ref = module(xt)[0].numpy()
+            err = float(np.max(np.abs(L.lstm_forward_fast(x, params)[0] - ref)))
+            assert err < (1e-4 if name == "float32" else 1e-10), f"{name}: numpy and torch outputs differ by {err:.2e}"
 
             def np_fwd():
                 L.lstm_forward_fast(x, params)
@@ -70,11 +105,17 @@ def main() -> None:
                 out, _ = module(xt)
                 out.backward(dht)
 
-            for name, fn_np, fn_t in (("fwd", np_fwd, torch_fwd), ("fwd+bwd", np_fwd_bwd, torch_fwd_bwd)):
-                t_np = median_time(fn_np, args.repeats)
-                t_t = median_time(fn_t, args.repeats)
-                print(f"{np.dtype(dtype).name:8} {T:>4} {N:>4} {D:>4} {H:>4} {name:>9} "
-                      f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f}")
+            for pass_, fn_np, fn_t in (("fwd", np_fwd, torch_fwd), ("fwd+bwd", np_fwd_bwd, torch_fwd_bwd)):
+                t_np, t_t = median_times(fn_np, fn_t, args.repeats)
+                ratios[name, (T, N, D, H), pass_] = t_np / t_t
+                print(f"{name:8} {T:>4} {N:>4} {D:>4} {H:>4} {pass_:>9} "
+                      f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f}", flush=True)
+    print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
+    for name in args.dtypes:
+        for size in SIZES:
+            r, target = ratios[name, size, "fwd+bwd"], TARGETS[name]
+            verdict = "met" if r <= target else "NOT met"
+            print(f"target {name} fwd+bwd (T,N,D,H)={size}: ratio {r:.2f} <= {target:.2f}: {verdict}")
 
 
 if __name__ == "__main__":

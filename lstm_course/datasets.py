@@ -160,7 +160,7 @@ def make_patient_vitals(n: int, *, hours: int = 48, event_rate: float = 0.3, see
     Every patient has a personal baseline (heart rate, systolic pressure, respiration, SpO2,
     temperature) drawn from wide normal ranges, a circadian rhythm, and measurement noise.
     A deteriorating patient's vitals drift, from an onset hour 12-30 h before the event, by
-    about *one between-patient standard deviation*: heart rate and respiration up,
+    about *1.5 between-patient standard deviations*: heart rate and respiration up,
     pressure and SpO2 down, temperature up. A single snapshot therefore says little; the trend
     within the patient says a lot. That is the situation early-warning scores struggle with,
     and it is why this data set is synthetic: we know the onset, so we can measure lead time.
@@ -174,7 +174,7 @@ def make_patient_vitals(n: int, *, hours: int = 48, event_rate: float = 0.3, see
     base_mean = np.array([80.0, 120.0, 16.0, 97.0, 36.9])
     base_sd = np.array([10.0, 12.0, 2.5, 1.2, 0.35])  # between-patient spread
     noise_sd = np.array([4.0, 6.0, 1.5, 0.8, 0.15])  # hour-to-hour measurement noise
-    drift = np.array([9.0, -10.0, 2.5, -1.2, 0.35])  # total change by the event: about one base_sd
+    drift = np.array([14.0, -16.0, 4.0, -1.8, 0.5])  # total change by the event: about 1.5 base_sd
     t = np.arange(hours)
     event = (rng.random(n) < event_rate).astype(np.int64)
     onset = np.where(event == 1, hours - rng.integers(12, 31, size=n), -1)

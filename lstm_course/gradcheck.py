@@ -5,11 +5,11 @@
 Use float64: in float32 the rounding error of L (about 1e-7·|L|) divided by 2ε swamps the
 truncation error, and no ε gives more than 2–3 correct digits.
 
-Example, checking the forget gate's weight gradient of L = Σ dout ⊙ f_t::
+Example, checking that σ'(z) = σ(z)(1 - σ(z)) (elementwise, so L = Σ dout ⊙ σ(z))::
 
-    num = numerical_gradient(lambda: forget_gate(h, x, W_f, b_f), W_f, dout)
-    ana = (dout * f * (1 - f)).T @ concat_hx(h, x)
-    assert relative_error(num, ana) < 1e-7
+    z, dout = rng.standard_normal(5), rng.standard_normal(5)
+    s = sigmoid(z)
+    check_gradient(lambda: sigmoid(z), z, dout * s * (1 - s), dout, name="z")
 """
 from __future__ import annotations
 

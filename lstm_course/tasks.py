@@ -4,7 +4,7 @@ Every generator takes a ``seed`` and returns plain NumPy arrays in the package's
 layout, so the book's chapters, their tests and the exercises draw the very same data.
 
     agreement   "the cat , which chased the dogs ," -> sits / sit: remember the subject's
-                number across a relative clause full of nouns of the other number (forget gate)
+                number across a relative clause whose own nouns may have either number (forget gate)
     store       keep the value shown with a "write" flag, ignore every other value (input gate)
     recall      hold a value in silence and say it only when asked (output gate)
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -51,16 +51,15 @@ class AgreementData:
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def batches(self, batch_size: int = 32, seed: int = 0) -> "callable":
+    def batches(self, batch_size: int = 32, seed: int = 0) -> Callable[[int], Iterator[tuple[np.ndarray, np.ndarray]]]:
         """A ``batches(epoch)`` function for :func:`lstm_course.fit`.
 
         Sentences differ in length and the model reads h_T, so each batch holds sentences of
         one length only (no padding to leak into the memory); batches are shuffled per epoch.
         """
-        by_len: dict[int, list[int]] = defaultdict(list)
-        for n, s in enumerate(self.sentences):
-            by_len[len(s)].append(n)
-        groups = [np.array(v) for _, v in sorted(by_len.items())]
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        groups = [idx for idx, _ in self._groups()]
 
         def batches(epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             rng = np.random.default_rng([seed, epoch])
@@ -76,12 +75,15 @@ class AgreementData:
 
     def by_length(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Indices and one-hot inputs (T, n, V) of every group of sentences of equal length."""
+        for idx, _ in self._groups():
+            yield idx, encode_tokens([self.sentences[n] for n in idx])
+
+    def _groups(self) -> list[tuple[np.ndarray, int]]:
+        """(indices, length) of the sentences of each length, shortest first."""
         by_len: dict[int, list[int]] = defaultdict(list)
         for n, s in enumerate(self.sentences):
             by_len[len(s)].append(n)
-        for _, idx in sorted(by_len.items()):
-            idx = np.array(idx)
-            yield idx, encode_tokens([self.sentences[n] for n in idx])
+        return [(np.array(v), T) for T, v in sorted(by_len.items())]
 
 
 def _noun(rng: np.random.Generator) -> str:
@@ -139,12 +141,13 @@ def make_agreement(n: int, *, seed: int = 0, p_clause: float = 0.75, max_extra: 
     return AgreementData(tuple(sentences), np.array(labels), np.array(clauses))
 
 
-def encode_tokens(sentences: list[tuple[str, ...]] | tuple[str, ...] | str) -> np.ndarray:
-    """One-hot inputs (T, N, V) for N sentences of equal length T (a single sentence gives N = 1).
+def encode_tokens(sentences: list[str | tuple[str, ...]] | tuple[str, ...] | str) -> np.ndarray:
+    """One-hot inputs (T, N, V) for N sentences of equal length T.
 
-    A sentence may be a string of space-separated tokens: ``"the cat , which saw the dogs ,"``.
+    A sentence is a string of space-separated tokens (``"the cat , which saw the dogs ,"``) or a
+    tuple of tokens; one sentence gives N = 1, and a *list* of them is a batch.
     """
-    if isinstance(sentences, str) or (sentences and isinstance(sentences[0], str)):
+    if isinstance(sentences, (str, tuple)):
         sentences = [sentences]
     sentences = [s.split() if isinstance(s, str) else list(s) for s in sentences]
     lengths = {len(s) for s in sentences}

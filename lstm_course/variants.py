@@ -21,7 +21,7 @@ Weights are drawn like PyTorch's (U(-1/√H, 1/√H)) and ``forget_bias`` is add
 matrix per gate reading [h_{t-1}, x_t]); :func:`to_article_params` returns them as the NumPy
 dict of the package, which is how the tests check "lstm" against :func:`lstm_course.lstm_forward`.
 
-Shapes: T time, N batch, D input size, H hidden size, O output size.
+Shapes: S members (seeds), T time, N batch, D input size, H hidden size, O output size.
 """
 from __future__ import annotations
 
@@ -146,14 +146,9 @@ class LSTMVariant(nn.Module):
             hs.append(h)
         return torch.stack(hs, dim=1), (h, c)
 
-    def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        """Clip each member's gradient to global norm ``max_norm`` (members never mix); returns the (S,) norms."""
-        grads = [p.grad for p in self.parameters() if p.grad is not None]
-        norms = torch.sqrt(sum((gr.reshape(gr.shape[0], -1) ** 2).sum(dim=1) for gr in grads))
-        scale = torch.clamp(max_norm / (norms + 1e-6), max=1.0)
-        for gr in grads:
-            gr.mul_(scale.view(-1, *([1] * (gr.dim() - 1))))
-        return norms
+    def member_grads(self, s: int) -> list[torch.Tensor]:
+        """Views of member ``s``'s gradients (empty before a backward pass)."""
+        return [p.grad[s] for p in self.parameters() if p.grad is not None]
 
 
 class GRULayer(nn.Module):
@@ -182,8 +177,9 @@ class GRULayer(nn.Module):
         h = torch.stack(outs)
         return h, (h[:, -1], h[:, -1])
 
-    def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        return torch.stack([torch.nn.utils.clip_grad_norm_(g.parameters(), max_norm) for g in self.grus])
+    def member_grads(self, s: int) -> list[torch.Tensor]:
+        """Member ``s``'s gradients (empty before a backward pass)."""
+        return [p.grad for p in self.grus[s].parameters() if p.grad is not None]
 
 
 def make_layer(kind: str, input_size: int, hidden_size: int, *, seeds=(0,), forget_bias: float = 1.0) -> nn.Module:
@@ -218,29 +214,20 @@ class SequenceModel(nn.Module):
         return torch.einsum("stnh,soh->stno", h, self.W_y) + self.b_y[:, None, None, :]
 
     def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        """Per-member clipping of the layer's and the readout's gradients together."""
-        # Norm per member over every parameter: the readout's grads have the member axis first too.
-        layer_grads = [p.grad for p in self.layer.parameters() if p.grad is not None]
-        S = len(self.layer.seeds)
-        if isinstance(self.layer, GRULayer):
-            sq = torch.stack([sum((p.grad ** 2).sum() for p in g.parameters() if p.grad is not None) for g in self.layer.grus])
-        else:
-            sq = sum((gr.reshape(S, -1) ** 2).sum(dim=1) for gr in layer_grads)
-        sq = sq + sum((p.grad.reshape(S, -1) ** 2).sum(dim=1) for p in (self.W_y, self.b_y) if p.grad is not None)
-        norms = torch.sqrt(sq)
-        scale = torch.clamp(max_norm / (norms + 1e-6), max=1.0)
-        if isinstance(self.layer, GRULayer):
-            for s, g in enumerate(self.layer.grus):
-                for p in g.parameters():
-                    if p.grad is not None:
-                        p.grad.mul_(scale[s])
-        else:
-            for gr in layer_grads:
-                gr.mul_(scale.view(-1, *([1] * (gr.dim() - 1))))
-        for p in (self.W_y, self.b_y):
-            if p.grad is not None:
-                p.grad.mul_(scale.view(-1, *([1] * (p.grad.dim() - 1))))
-        return norms
+        """Clip each member's gradient (layer and readout together) to global norm ``max_norm``.
+
+        Members never mix: clipping their gradients jointly would let one seed's large gradient
+        shrink another's step. Returns the (S,) norms before clipping.
+        """
+        norms = []
+        for s in range(len(self.layer.seeds)):
+            grads = self.layer.member_grads(s) + [p.grad[s] for p in (self.W_y, self.b_y) if p.grad is not None]
+            norm = torch.sqrt(sum((g * g).sum() for g in grads)) if grads else torch.tensor(0.0)
+            scale = min(1.0, max_norm / (float(norm) + 1e-6))
+            for g in grads:
+                g.mul_(scale)
+            norms.append(norm)
+        return torch.stack(norms)
 
 
 def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, *, seeds=(0,),

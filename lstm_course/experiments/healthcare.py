@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..datasets import make_patient_vitals
-from .nlp import torch_session
+from .torch_session import torch_session
 
 
 def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -43,7 +43,7 @@ class EarlyWarningResult:
 
 
 def early_warning(
-    *, n_train: int = 600, n_test: int = 400, hours: int = 48, hidden: int = 24, epochs: int = 12,
+    *, n_train: int = 600, n_test: int = 400, hours: int = 48, hidden: int = 32, epochs: int = 30,
     false_alarm_rate: float = 0.1, seed: int = 0,
 ) -> EarlyWarningResult:
     """Train both models on one synthetic cohort; score them on a second cohort (another seed)."""

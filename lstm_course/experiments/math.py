@@ -20,7 +20,6 @@ from ..gradcheck import check_gradient
 from ..params import LSTM_KEYS, init_lstm_params, init_rnn_params
 from ..rnn import rnn_forward
 from ..sequence import lstm_backward, lstm_forward
-from .variants import summarize, train_variant
 
 
 def activation_facts(z_max: float = 10.0, n: int = 20_001) -> dict[str, float]:
@@ -105,6 +104,8 @@ def forget_gate_ablation(*, seeds: tuple[int, ...] = (0, 1, 2), **kwargs) -> dic
     Keys: ``"f, bias 1"`` (the article's LSTM, forget bias 1), ``"f, bias 0"`` (PyTorch's initialization)
     and ``"no f (1997)"`` (C_t = C_{t-1} + i_t ⊙ C̃_t). Values: :func:`~.variants.summarize` rows.
     """
+    from .variants import summarize, train_variant  # needs torch; the rest of this module does not
+
     runs = {
         "f, bias 1": train_variant("lstm", seeds=seeds, forget_bias=1.0, **kwargs),
         "f, bias 0": train_variant("lstm", seeds=seeds, forget_bias=0.0, **kwargs),

@@ -104,14 +104,16 @@ def recall_stats(run: RecallRun, *, n: int = 1000, seed: int = 100) -> dict[str,
     query step (it carries the answer). Returns ``unit``, ``corr_c`` (|corr(C_{T-1}, v)| for
     that unit: it already holds v one step before the query), ``o_wait`` (its mean o_t over
     steps 1..T-1) and ``o_query`` (its mean o_T), ``o_units_wait`` and ``o_units_query`` (the
-    same per unit, (H,) arrays), ``silence`` (the largest |ŷ_t| before the query) and ``r2``
-    (R² of ŷ_T against v).
+    same per unit, (H,) arrays), ``corr_units`` (|corr(C_{T-1}, v)| per unit), ``leak_units``
+    (per unit, the largest |W_y[u]·h_t[u]| before the query: what that unit alone would add to
+    the output), ``silence`` (the largest |ŷ_t| before the query) and ``r2`` (R² of ŷ_T against v).
     """
     x, y = make_recall(n, run.T, seed=seed)
     tr = recall_traces(run.params, x)
     v = y[-1, :, 0]
-    terms = run.params["W_y"][0] * tr["h"][-1]  # (N, H): each unit's share of ŷ_T
-    u = int(np.argmax(terms.std(axis=0)))
+    terms = run.params["W_y"][0] * tr["h"]  # (T, N, H): each unit's term of ŷ_t
+    u = int(np.argmax(terms[-1].std(axis=0)))
+    H = terms.shape[2]
     return {
         "unit": u,
         "corr_c": float(abs(np.corrcoef(tr["c"][-2, :, u], v)[0, 1])),
@@ -119,6 +121,8 @@ def recall_stats(run: RecallRun, *, n: int = 1000, seed: int = 100) -> dict[str,
         "o_query": float(tr["o"][-1, :, u].mean()),
         "o_units_wait": tr["o"][:-1].mean(axis=(0, 1)),
         "o_units_query": tr["o"][-1].mean(axis=0),
+        "corr_units": np.array([abs(np.corrcoef(tr["c"][-2, :, j], v)[0, 1]) for j in range(H)]),
+        "leak_units": np.abs(terms[:-1]).max(axis=(0, 1)),
         "silence": float(np.abs(tr["y_hat"][:-1]).max()),
         "r2": float(1.0 - np.mean((tr["y_hat"][-1] - v) ** 2) / np.var(v)),
     }

@@ -1,12 +1,14 @@
 """The checks of every exercise: how to draw inputs, what the reference says, how to compare.
 
-Each exercise has one *public* check (fixed inputs, the same for everyone, the kind the
-notebook shows; feedback gives expected / got / hint) and several *hidden* checks (shapes and
-values drawn per learner and per check, edge cases such as a zero-length batch and large
-pre-activations; feedback gives pass/fail and a hint only). Points are split evenly across
-an exercise's checks.
+Each exercise has *public* checks: the cases the notebook itself runs, read from the shipped
+check data (``lstm_course/data/public_checks``, with their expected outputs and typical-mistake
+variants; a built-in public check stands in if the data is missing). Feedback on them gives
+expected / got / hint. And it has *hidden* checks: shapes and values drawn per learner and per
+check, edge cases such as a zero-length batch or sequence, saturating pre-activations and
+all-zero gradients; feedback gives pass/fail and a hint only. Points are split evenly across an
+exercise's checks.
 
-Inputs are drawn from ``seed_for(learner, exercise, check)``, so a regrade of the same
+Hidden inputs are drawn from ``seed_for(learner, exercise, check)``, so a regrade of the same
 submission draws the same inputs and gives the same score. This module runs in the grader
 only: the sandbox receives the inputs, never the expected outputs or these functions.
 """
@@ -553,7 +555,9 @@ def evaluate(spec: Spec, check: Check, inputs: dict, out) -> tuple[bool, str, st
 
 def _short(v) -> str:
     if isinstance(v, np.ndarray):
-        return np.array2string(v, precision=4, threshold=12, edgeitems=2) if v.size else f"empty array {v.shape}"
+        if not v.size:
+            return f"empty array {v.shape}"
+        return " ".join(np.array2string(v, precision=4, threshold=12, edgeitems=2).split())  # one line
     return repr(v)[:200]
 
 

@@ -11,9 +11,10 @@ How the pieces meet:
 2. pytest starts once, in this process, and collects :mod:`.hidden_checks`, which this
    module's plugin parametrizes with one case per (learner, exercise); a case runs all of
    that exercise's public and hidden checks;
-3. at session start a thread pool starts one sandboxed process per learner (:mod:`.sandbox`),
-   ``workers`` at a time, in the order pytest will reach them; each case waits for its
-   learner's run, then compares in this process (:func:`.checks.evaluate`);
+3. at session start a thread pool grades the learners in the sandbox (:mod:`.sandbox`),
+   ``workers`` at a time (one sandboxed zygote per worker, one forked process per learner),
+   in the order pytest will reach them; each case waits for its learner's run, then compares
+   in this process (:func:`.checks.evaluate`);
 4. when a learner's last case is reported, their result is written atomically (state,
    feedback, Gradescope JSON), so a run killed at any point resumes where it stopped;
 5. at the end grades.csv and the summary are written from every learner's result, sorted by
@@ -101,10 +102,11 @@ class Case:
     def _evaluate(self, index: int, check: Check) -> dict:
         spec = SPECS[self.exercise]
         rec = {"name": check.name, "public": check.public, "passed": False}
+        runs = self.learner.future.result()  # also guarantees prepare() has run
         found = self.learner.exercises[self.exercise]
         if found.reason:
             return {**rec, "detail": found.reason}
-        run = self.learner.future.result()[self.exercise]
+        run = runs[self.exercise]
         if run.stopped and run.stopped.startswith("the sandbox could not start"):
             raise RuntimeError(run.stopped)  # the machine's fault, not the learner's: never saved as a grade
         forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
@@ -125,14 +127,21 @@ class Case:
 
 
 class Learner:
+    """One learner: the cases pytest runs, and (in a worker thread) the parsing and inputs."""
+
     def __init__(self, id: str, sub: submissions.Submission, options: Options) -> None:
-        self.id, self.sub = id, sub
-        self.exercises = submissions.exercises(sub, options.forbidden)
-        self.inputs = {name: [make_inputs(SPECS[name], c, id) for c in checks_for(name)]
-                       for name, ex in self.exercises.items() if ex.source is not None}
-        self.cases = [Case(self, name) for name in self.exercises]
+        self.id, self.sub, self.options = id, sub, options
+        self.cases = [Case(self, e.name) for e in course.EXERCISES]
         self.future: Future = Future()
         self.remaining = len(self.cases)
+        self.exercises: dict[str, submissions.Exercise] = {}
+        self.inputs: dict[str, list[dict]] = {}
+
+    def prepare(self) -> None:
+        """Find the graded cells and draw every check's inputs (before the sandbox run; off pytest's thread)."""
+        self.exercises = submissions.exercises(self.sub, self.options.forbidden)
+        self.inputs = {name: [make_inputs(SPECS[name], c, self.id) for c in checks_for(name)]
+                       for name, ex in self.exercises.items() if ex.source is not None}
 
     def jobs(self) -> list[ExerciseJob]:
         out = []
@@ -215,6 +224,7 @@ class GradingRun:
         def work(learner: Learner) -> None:
             slot = slots.get()
             try:
+                learner.prepare()
                 learner.future.set_result(self.sandbox.run(learner.jobs(), slot, blocked))
             except BaseException as e:  # noqa: BLE001 - surfaces as an internal error in every case
                 learner.future.set_exception(e)
@@ -226,6 +236,7 @@ class GradingRun:
 
     def _stop(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.sandbox.close()
 
     # ------------------------------------------------------------------ one learner done
     def _case_done(self, case: Case, longrepr: str | None) -> None:
@@ -244,7 +255,7 @@ class GradingRun:
         internal = []
         for e in course.EXERCISES:
             recs = next(c.records for c in learner.cases if c.exercise == e.name)
-            found = learner.exercises[e.name]
+            found = learner.exercises.get(e.name) or submissions.Exercise(e.name)
             passed = sum(r["passed"] for r in recs)
             internal += [f"{e.name}: {r['internal']}" for r in recs if r.get("internal")]
             for r in recs:
@@ -266,15 +277,16 @@ class GradingRun:
     def _write_learner(self, state: dict) -> None:
         learner = state["learner"]
         if "feedback" in self.options.formats:
-            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(state))
+            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(state), durable=False)
         if "gradescope" in self.options.formats:
-            reports.write_atomic(self.out / "gradescope" / learner / "results.json", reports.gradescope_json(state))
+            reports.write_atomic(self.out / "gradescope" / learner / "results.json", reports.gradescope_json(state),
+                                 durable=False)
         if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
             reports.write_atomic(self.state_dir / f"{learner}.json", json.dumps(state, indent=1, sort_keys=True))
 
     def _load_state(self, learner: str, sub: submissions.Submission) -> dict | None:
         path = self.state_dir / f"{learner}.json"
-        if self.options.fresh or not submissions.LEARNER_ID.match(learner) or not path.is_file():
+        if self.options.fresh or not submissions.LEARNER_ID.fullmatch(learner) or not path.is_file():
             return None
         try:
             state = json.loads(path.read_text())

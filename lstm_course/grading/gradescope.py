@@ -23,7 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends python3 python3-venv python3-pip bubblewrap
 python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet "pytest>=8" /autograder/source/course
+/autograder/venv/bin/pip install --quiet "/autograder/source/course[grade]"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -1,8 +1,9 @@
 """The test module pytest collects when grading (never shipped to learners, never in the sandbox).
 
 There is one test function; the grading run's plugin (:mod:`.engine`) parametrizes it with one
-case per (learner, exercise): every public and hidden check of that exercise. A case waits for its learner's sandbox run, then compares
-in this process, on values the grader validated, against the reference.
+case per (learner, exercise), which runs every public and hidden check of that exercise: it
+waits for the learner's sandbox run, then compares in this process, on values the grader
+validated, against the reference.
 """
 
 

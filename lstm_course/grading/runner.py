@@ -1,12 +1,13 @@
 """The learner-side runner: the only code that executes inside the sandbox next to learner code.
 
-Started as ``python -I -S runner.py UID GID LIBDIR SITEDIR MEM CPU NPROC FSIZE`` in an empty environment. It imports numpy
-once, drops root (to UID/GID) before reading any learner code, then reads one job from stdin:
-for each exercise, the learner's graded-cell source, the import lines of their notebook, the
-names to bind to *oracles* and the inputs of every check. For each exercise it executes the
-cell in a fresh namespace, calls the learner's function on each check's inputs and streams
-the result back on stdout as plain data (:mod:`wire`). It never receives expected outputs,
-checks, hints, or reference code.
+Started as ``python -I -S runner.py UID GID LIBDIR SITEDIR MEM CPU NPROC FSIZE SCRATCH`` in an
+empty environment, it is a *zygote* (:func:`main`): it imports numpy once, then forks one child
+per learner. The child sets the limits and drops root (to UID/GID) before it touches learner
+code, then serves one job (:func:`serve`): for each exercise, the learner's graded-cell source,
+the import lines of their notebook, the names to bind to *oracles* and the inputs of every
+check. It executes the cell in a fresh namespace, calls the learner's function on each check's
+inputs and streams the result back on stdout as plain data (:mod:`wire`). It never receives
+expected outputs, checks, hints, or reference code.
 
 Oracles: while grading ``lstm_cell_forward``, the names ``forget_gate`` ... are bound to stubs
 that send their arguments to the grader and return the reference's answer, so one early
@@ -35,6 +36,8 @@ import functools  # noqa: E402,F401
 import itertools  # noqa: E402,F401
 import math  # noqa: E402
 import traceback  # noqa: E402
+
+PRELOADED = (collections, functools, itertools)  # kept imported on purpose (see above)
 
 ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError, "IndexError": IndexError}
 
@@ -144,17 +147,70 @@ class SGD:
             params[k] -= self.lr * g
 
 
+def kill_uid(uid: int) -> None:
+    """From the (root) zygote: kill every process of ``uid``, i.e. whatever a learner left running."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, 9)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def wipe(folder: str) -> None:
+    """Empty ``folder`` (a learner's scratch space) without following links."""
+    for entry in os.scandir(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                wipe(entry.path)
+                os.rmdir(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
 def main() -> None:
+    """The zygote: import numpy once, then fork one child per learner's job.
+
+    A child sets the limits, drops to the sandbox's uid and runs the job; the zygote (never
+    running learner code) waits for it, kills what it left behind, empties the scratch space and
+    reports the child's exit status, then waits for the next job. Each learner pays for a fork,
+    not for starting Python and importing numpy."""
     uid, gid, libdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     mem, cpu, nproc, fsize = (int(v) for v in sys.argv[5:9])
+    scratch_dirs = [d for d in sys.argv[9].split(":") if d]
     chan = Channel()
-    set_limits(mem, cpu, nproc, fsize)
-    drop_privileges(uid, gid)
-    dropped = uid > 0 and os.getuid() == uid
     sys.path.insert(0, libdir)
-    import lstm_course  # the helper-only stand-in  # noqa: F401
+    __import__("lstm_course")  # the helper-only stand-in, loaded while its files are surely readable
+    chan.send({"t": "zygote"})
+    while True:
+        job = chan.recv()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                chan.pid = os.getpid()
+                set_limits(mem, cpu, nproc, fsize)
+                drop_privileges(uid, gid)
+                if scratch_dirs:
+                    os.chdir(scratch_dirs[0])
+                serve(chan, job, dropped=uid > 0 and os.getuid() == uid)
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        if uid > 0 and os.getuid() == 0:
+            kill_uid(uid)
+        for d in scratch_dirs:
+            if os.path.isdir(d):
+                wipe(d)
+        chan.send({"t": "exited", "status": status})
 
-    job = chan.recv()
+
+def serve(chan: Channel, job: dict, dropped: bool) -> None:
+    """Run one learner's job (in the forked child, after the privilege drop)."""
     blocker = ForbiddenImports(job["forbidden"])
     sys.meta_path.insert(0, blocker)
     chan.send({"t": "ready"})

@@ -18,9 +18,17 @@ left). The environment is empty apart from pinning BLAS to one thread. The grade
 wall-clock deadline per exercise and per learner, caps the bytes it reads, and kills the
 whole process tree when any of these trips.
 
-Protocol (all frames :mod:`wire`): the grader sends one job; the runner answers ``ready``,
+Each worker slot keeps one sandboxed *zygote* (:mod:`.runner`): a Python that imported numpy
+once and forks a fresh child per learner; the limits and the privilege drop happen in the
+child, before any learner code. After each learner the zygote kills whatever the child left
+running (by uid) and empties the scratch space (/tmp and /dev/shm), so nothing carries over to
+the next learner; after any failure the grader throws the whole zygote away and starts another.
+
+Protocol (all frames :mod:`wire`): the zygote says ``zygote`` once; per learner the grader
+sends one job and the child answers ``ready``,
 then per exercise ``begin``, any number of oracle ``call``s (each answered with ``ret`` or
-``err``), a ``result`` per check in order (or one ``load_error``), ``end``; finally ``done``.
+``err``), a ``result`` per check in order (or one ``load_error``), ``end``; finally ``done``,
+after which the zygote reports the child's exit status (``exited``).
 Anything else, out of order, or for an exercise or oracle it was not asked about, is a
 protocol violation: the grader stops that process. A crash, hang or violation costs only the
 exercise that was running (the checks already answered keep their result); the grader starts
@@ -132,12 +140,17 @@ class Sandbox:
         self.layer = detect_layer(layer)
         self.forbidden = list(forbidden)
         self.root = os.geteuid() == 0
+        taken = [u for u in range(UID_BASE, UID_BASE + 64) if not uid_free(u)]
+        if self.root and taken:
+            raise RuntimeError(f"uids {taken} belong to accounts on this machine; the sandbox needs "
+                               f"{UID_BASE}..{UID_BASE + 63} unused (change sandbox.UID_BASE)")
         self.files = sandbox_lib.build(Path(workdir) / "sandbox")
         os.chmod(workdir, 0o755)
         for path in [self.files, *self.files.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         self.python = os.path.realpath(sys.executable)
         self.reported_cpu = 0.0  # CPU seconds the runners say they used (benchmarks; not trusted for grading)
+        self._zygotes: dict[int, tuple] = {}  # slot -> (process, channel, scratch dir)
         self.site = os.path.dirname(os.path.dirname(np.__file__))
 
     def describe(self) -> str:
@@ -157,7 +170,8 @@ class Sandbox:
         uid = UID_BASE + slot if self.root else 0
         L = self.limits
         runner_args = [str(uid), str(uid), "LIB", "SITE", str(L.memory_mb * 2**20),
-                       str(int(L.learner_seconds) + 2), str(L.processes), str(L.file_mb * 2**20)]
+                       str(int(L.learner_seconds) + 2), str(L.processes), str(L.file_mb * 2**20),
+                       "/tmp:/dev/shm" if self.layer == "bubblewrap" else str(scratch)]
         env = ["OPENBLAS_NUM_THREADS", "1", "OMP_NUM_THREADS", "1", "MKL_NUM_THREADS", "1"]
         if self.layer == "bubblewrap":
             # The interpreter's own prefix may sit under a private home (pyenv in /root): mount it at
@@ -220,6 +234,14 @@ class Sandbox:
         """Run every exercise of ``jobs``; restart after a crash; never raise for learner faults."""
         runs = {j.name: ExerciseRun(results=[None] * len(j.inputs)) for j in jobs}
         pending = list(jobs)
+        if not pending:
+            return runs
+        try:
+            self._zygote(slot)
+        except _Stop as e:
+            for j in pending:
+                runs[j.name].stopped = f"the sandbox could not start: {e}"
+            return runs
         deadline = time.monotonic() + self.limits.learner_seconds
         while pending:
             if time.monotonic() >= deadline:
@@ -231,21 +253,57 @@ class Sandbox:
             pending = [j for j in pending if j.name not in done]
         return runs
 
-    def _session(self, pending, runs, slot, blocked, deadline) -> set[str]:
-        """One sandbox process for ``pending``; returns the exercises it finished or that failed in it."""
+    def _zygote(self, slot: int) -> "_Channel":
+        """The slot's zygote (started if needed): a sandboxed Python with numpy imported, waiting for jobs."""
+        if slot in self._zygotes:
+            proc, chan, scratch = self._zygotes[slot]
+            if proc.poll() is None:
+                return chan
+            self._end_zygote(slot)
         scratch = None
         if self.layer != "bubblewrap":
             scratch = tempfile.mkdtemp(prefix=f"lstm-grade-slot{slot}-")
             if self.root:
                 os.chown(scratch, UID_BASE + slot, UID_BASE + slot)
-        finished: set[str] = set()
-        current = None  # the exercise whose "begin" arrived and whose "end" has not
-        last = None  # the exercise finished most recently in this process
         proc = subprocess.Popen(self._command(slot, scratch), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, cwd=scratch or "/", start_new_session=True)
         chan = _Channel(proc, self.limits.output_mb * 2**20)
-        chan.limit_text = (f"limits: {self.limits.exercise_seconds:g} s per exercise, "
-                           f"{self.limits.learner_seconds:g} s for all of a learner's exercises")
+        self._zygotes[slot] = (proc, chan, scratch)
+        chan.limit_text = "30 s to start the sandbox"
+        try:
+            chan.expect(chan.recv(time.monotonic() + 30), "zygote")
+        except (_Stop, _Died) as e:
+            self._end_zygote(slot)
+            raise _Stop(str(e) or f"the sandbox process {self._death(proc)}") from None
+        return chan
+
+    def _end_zygote(self, slot: int) -> None:
+        proc, chan, scratch = self._zygotes.pop(slot)
+        self._kill(proc, slot)
+        chan.close()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop every zygote (end of the run)."""
+        for slot in list(self._zygotes):
+            self._end_zygote(slot)
+
+    def _session(self, pending, runs, slot, blocked, deadline) -> set[str]:
+        """One child of the zygote for ``pending``; returns the exercises it finished or that failed in it."""
+        finished: set[str] = set()
+        current = None  # the exercise whose "begin" arrived and whose "end" has not
+        last = None  # the exercise finished most recently in this process
+        try:
+            chan = self._zygote(slot)
+        except _Stop as e:
+            for j in pending:
+                runs[j.name].stopped = f"the sandbox could not start: {e}"
+            return {j.name for j in pending}
+        proc = self._zygotes[slot][0]
+        chan.reset(self.limits.output_mb * 2**20, f"limits: {self.limits.exercise_seconds:g} s per exercise, "
+                   f"{self.limits.learner_seconds:g} s for all of a learner's exercises")
+        healthy = False
         try:
             job = {"forbidden": self.forbidden, "graded": blocked, "exercises": [
                 {"name": j.name, "source": j.source, "imports": j.imports, "oracles": j.oracles, "kind": j.kind,
@@ -286,8 +344,12 @@ class Sandbox:
             chan.expect(done, "done")
             if isinstance(done.get("cpu"), float):
                 self.reported_cpu += done["cpu"]
+            chan.expect_exit = True
+            exited = chan.recv(time.monotonic() + 10)
+            chan.expect(exited, "exited", status=0)
+            healthy = True
         except (_Stop, _Died) as e:
-            reason = str(e) if isinstance(e, _Stop) else f"the process {self._death(proc)}"
+            reason = str(e) if isinstance(e, _Stop) else f"the process {self._death(proc, e.status)}"
             if current is not None:
                 runs[current.name].stopped = reason + ("" if isinstance(e, _Stop) else " while running this exercise")
                 finished.add(current.name)
@@ -304,17 +366,18 @@ class Sandbox:
                     runs[j.name].stopped = f"the sandbox could not start: {reason}"
                     finished.add(j.name)
         finally:
-            self._kill(proc, slot)
-            chan.close()
-            if scratch:
-                shutil.rmtree(scratch, ignore_errors=True)
+            if not healthy:  # whatever went wrong, the next learner gets a fresh zygote
+                self._end_zygote(slot)
         return finished
 
-    def _death(self, proc) -> str:
-        rc = _wait(proc)
+    def _death(self, proc, status: int | None = None) -> str:
+        if status is not None:  # the zygote's report of its child: a waitpid status
+            rc = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        else:
+            rc = _wait(proc)
         if rc is None:
             return "closed the grader's channel before finishing"
-        sig = rc - 128 if self.layer == "bubblewrap" and rc > 128 else -rc if rc < 0 else 0
+        sig = rc - 128 if status is None and self.layer == "bubblewrap" and rc > 128 else -rc if rc < 0 else 0
         if sig:
             return {signal.SIGSEGV: "crashed with a segmentation fault", signal.SIGXCPU: "ran out of CPU time",
                     signal.SIGXFSZ: "wrote a file larger than the limit",
@@ -352,7 +415,11 @@ def _wait(proc) -> int | None:
 
 
 class _Died(Exception):
-    pass
+    """The learner's process ended; ``status`` is its waitpid status when the zygote reported it."""
+
+    def __init__(self, status: int | None = None) -> None:
+        super().__init__()
+        self.status = status
 
 
 class _Channel:
@@ -364,6 +431,13 @@ class _Channel:
         os.set_blocking(self.wfd, False)
         self.buf = bytearray()
         self.limit_text = "wall-clock limit"
+        self.child_running = False  # a learner's child is running: "exited" means it ended
+        self.expect_exit = False
+
+    def reset(self, cap: int, limit_text: str) -> None:
+        """A new learner on the same zygote: fresh byte budget."""
+        self.cap, self.total, self.limit_text = cap, 0, limit_text
+        self.child_running, self.expect_exit = True, False
 
     def _fill(self, n: int, deadline: float) -> None:
         while len(self.buf) < n:
@@ -390,9 +464,16 @@ class _Channel:
         payload = bytes(self.buf[8:8 + n])
         del self.buf[:8 + n]
         try:
-            return wire.decode(payload)
+            msg = wire.decode(payload)
         except wire.WireError as e:
             raise _Stop(f"sent malformed data ({e}); the grader stopped it") from None
+        if self.child_running and isinstance(msg, dict) and msg.get("t") == "exited":
+            self.child_running = False
+            if self.expect_exit:
+                return msg
+            status = msg.get("status")
+            raise _Died(status if isinstance(status, int) and not isinstance(status, bool) else None)
+        return msg
 
     def send(self, obj, deadline: float) -> None:
         view = memoryview(wire.encode(obj))
@@ -421,6 +502,7 @@ class _Channel:
 
 
 def uid_free(uid: int) -> bool:
+    """True when no account uses ``uid`` (the sandbox's uids must belong to nobody else)."""
     try:
         pwd.getpwuid(uid)
         return False

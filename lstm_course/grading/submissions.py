@@ -14,6 +14,7 @@ learner code; it only reads bytes, with limits:
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -31,7 +32,8 @@ MAX_TOTAL = 64 * 2**20  # bytes of notebooks read per learner
 MAX_MEMBERS = 500  # entries in one zip
 MAX_SOURCE = 200_000  # characters in one graded cell
 MAX_DEPTH = 3  # folder levels searched for notebooks
-LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+# Any printable name (it becomes a file name: no slashes, no leading dot, at most 100 characters).
+LEARNER_ID = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,99}$")
 DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "keras", "sklearn", "scipy")
 
 
@@ -78,9 +80,9 @@ def discover(root: Path) -> list[tuple[str, Path]]:
 
 def read(learner: str, path: Path) -> Submission:
     sub = Submission(learner)
-    if not LEARNER_ID.match(learner):
-        sub.rejected = (f"the entry name {learner[:60]!r} is not a usable learner id (letters, digits and . _ @ + - only); "
-                        "rename it")
+    if not LEARNER_ID.fullmatch(learner):
+        sub.rejected = (f"the entry name {learner[:60]!r} is not a usable learner id (at most 100 printable "
+                        "characters, no slash, not starting with a dot); rename it")
         return sub
     try:
         st = os.lstat(path)
@@ -197,18 +199,21 @@ def _grade_id(cell: dict) -> str | None:
     return None
 
 
-def _import_lines(source: str, forbidden: tuple[str, ...]) -> list[str]:
+@functools.lru_cache(maxsize=1024)  # a class's notebooks share most of their non-graded cells
+def _import_lines(source: str, forbidden: tuple[str, ...]) -> tuple[str, ...]:
+    if "import" not in source:
+        return ()
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
+    except (SyntaxError, ValueError, RecursionError):
+        return ()
     lines = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             if not any(m.split(".")[0] in forbidden for m in mods):
                 lines.append(ast.unparse(node))
-    return lines
+    return tuple(lines)
 
 
 def _forbidden_used(tree: ast.AST, forbidden: tuple[str, ...], source: str) -> list[str]:
@@ -302,6 +307,6 @@ def exercises(sub: Submission, forbidden: tuple[str, ...] = DEFAULT_FORBIDDEN) -
         found.source = source
         if ex.notebook not in imports:
             imports[ex.notebook] = [line for c in cells if c.get("cell_type") == "code" and _grade_id(c) is None
-                                    for line in _import_lines(_source(c), forbidden)]
+                                    for line in _import_lines(_source(c), tuple(forbidden))]
         found.imports = imports[ex.notebook]
     return out

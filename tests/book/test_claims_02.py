@@ -9,7 +9,7 @@ import pytest
 from lstm_course.experiments.forget_gate import (
     agreement_scores, constant_gate_params, decay_curve, memory_lifetimes, number_units, train_agreement_model,
 )
-from lstm_course.tasks import make_agreement
+from lstm_course.tasks import NOUNS, make_agreement
 
 
 def test_does_a_memory_fall_below_1_over_e_after_the_closed_form_number_of_steps():
@@ -38,7 +38,6 @@ def test_does_the_grammar_put_attractors_in_clauses_and_no_number_in_clause_verb
     for s in data.sentences:
         assert "was" not in s and "were" not in s
     # nouns inside clauses have either number, whatever the subject's
-    from lstm_course.tasks import NOUNS
     inside = [(lab, w) for s, lab in zip(data.sentences, data.labels) for w in s[2:] if w in NOUNS[1 - lab]]
     assert len(inside) > 50
 

@@ -43,3 +43,7 @@ def test_does_a_partner_unit_shut_its_gate_at_the_query_after_leaking_while_wait
     assert partner != stats["unit"]
     assert stats["o_units_query"][partner] < 0.2
     assert stats["o_units_wait"][partner] > 0.3
+    # it holds the value too, and the two leaks cancel: each alone would break the silence
+    assert stats["corr_units"][partner] > 0.9
+    for unit in (stats["unit"], partner):
+        assert stats["leak_units"][unit] > 3 * stats["silence"]

@@ -8,10 +8,8 @@ and reason.
 from __future__ import annotations
 
 import copy
-import io
 import json
 import os
-import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -76,14 +74,19 @@ def nb_members(nbs: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, bytes, 
 
 
 # ------------------------------------------------------------------ the attacks (graded-cell sources)
-SIG = """def walk_everywhere():
-    # Every folder a grader might keep things in (all of /usr is not worth the time).
+SIG = """_WALK = []
+
+def walk_everywhere():
+    # Every folder a grader might keep things in (the interpreter's and numpy's trees are not
+    # worth the time), walked once per cell.
     import os
-    for top in ('/opt', '/tmp', '/root', '/work', '/home', '/srv', '/var', '/etc', '/'):
-        for i, (root, dirs, files) in enumerate(os.walk(top)):
-            if top == '/':
-                dirs[:] = []
-            yield root, dirs, files
+    if not _WALK:
+        for top in ('/tmp', '/root', '/work', '/home', '/srv', '/var', '/etc', '/opt/grader', '/dev/shm', '/'):
+            for root, dirs, files in os.walk(top):
+                if top == '/':
+                    dirs[:] = []
+                _WALK.append((root, dirs, files))
+    return _WALK
 
 def forget_gate(h_prev, x_t, W_f, b_f):
 """
@@ -197,6 +200,20 @@ ATTACKS: dict[str, tuple[str, str]] = {
         except OSError:
             pass
     return np.zeros(1)
+"""),
+    "print_flood": ("forget_gate", SIG + """
+    import sys
+    chunk = "spam " * 200_000
+    for _ in range(5):
+        print(chunk)
+        print(chunk, file=sys.stderr)
+    return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)  # correct: the noise must neither help nor hurt
+"""),
+    "file_bomb": ("forget_gate", SIG + """
+    with open('/tmp/bomb', 'wb') as f:
+        for _ in range(64):
+            f.write(b'x' * 2**20)
+    return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
 """),
     "renamed_function": ("forget_gate", "def forget_gate_v2(h_prev, x_t, W_f, b_f):\n    return h_prev\n"),
     "wrong_signature": ("forget_gate", "def forget_gate(x_t, h_prev, W_f, b_f):\n    return h_prev\n"),

@@ -7,7 +7,6 @@ keeps full marks, and the run goes on for everyone.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -25,6 +24,14 @@ def why(state: dict, exercise: str) -> str:
     parts = [r["reason"] or ""] + r["notes"] + [f"{c.get('detail', '')} {c.get('hint', '')}" for c in r["checks"]
                                                 if not c["passed"]]
     return " | ".join(parts)
+
+
+def test_cli_default_forbidden_imports_match_the_grader():
+    from lstm_course.cli import build_parser
+    from lstm_course.grading.submissions import DEFAULT_FORBIDDEN
+
+    args = build_parser().parse_args(["grade", "x", "--out", "y"])
+    assert tuple(args.forbid.split(",")) == DEFAULT_FORBIDDEN
 
 
 def others_full(state: dict, but: str = "forget_gate") -> bool:
@@ -50,6 +57,8 @@ EXPECTED = {
     "fork_bomb": (38, 0, r"BlockingIOError|out of order|malformed|segmentation|killed|exited"),
     "huge_result": (38, 0, r"cannot read.*too large"),
     "channel_flood": (38, 0, r"sent a message of \d+ bytes"),
+    "print_flood": (40, 2, r"^$"),  # nothing to report: full marks
+    "file_bomb": (38, 0, r"OSError: \[Errno 27\] File too large"),
     "renamed_function": (38, 0, r"defines no function named forget_gate \(functions defined: forget_gate_v2\)"),
     "wrong_signature": (38, 0, r"wrong signature: expected forget_gate\(h_prev, x_t, W_f, b_f\)"),
     "forbidden_import": (38, 0, r"uses torch, which this course forbids"),

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from lstm_course import course
 
 from .conftest import ATTACKS, layer_or_skip, notebooks, replace_cell, write_folder  # noqa: F401
 
@@ -122,3 +121,52 @@ def test_cli_reports_bad_arguments(tmp_path):
     assert r.returncode == 2 and "must be a folder with one entry per learner" in r.stderr
     r = subprocess.run(cli("grade", str(tmp_path), "--out", str(tmp_path / "o"), "--format", "pdf"), capture_output=True, text=True)
     assert r.returncode == 2 and "unknown output format(s) ['pdf']" in r.stderr
+
+
+WRITER = ATTACKS["hang"][1].split("def forget_gate")[0] + '''def forget_gate(h_prev, x_t, W_f, b_f):
+    # Leave notes for whoever comes next in this sandbox, and a process that keeps writing them.
+    import os, time
+    for d in ('/tmp', '/dev/shm', os.getcwd()):
+        try:
+            open(os.path.join(d, 'answer.txt'), 'w').write('copied')
+        except OSError:
+            pass
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            for _ in range(200):
+                for d in ('/tmp', '/dev/shm'):
+                    try:
+                        open(os.path.join(d, 'answer.txt'), 'w').write('copied')
+                    except OSError:
+                        pass
+                time.sleep(0.05)
+        os._exit(0)
+    return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
+'''
+
+READER = '''def forget_gate(h_prev, x_t, W_f, b_f):
+    # Full marks only if the previous learner's notes (or its process) survived.
+    import os, time
+    time.sleep(0.2)
+    for d in ('/tmp', '/dev/shm', os.getcwd()):
+        if os.path.exists(os.path.join(d, 'answer.txt')):
+            return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
+    return np.zeros(1)
+'''
+
+
+def test_nothing_carries_over_from_one_learner_to_the_next(tmp_path):
+    """One worker, so both learners go through the same sandbox slot, one after the other."""
+    layer_or_skip("bubblewrap")
+    from lstm_course.grading.engine import GradingRun, Options
+    from lstm_course.grading.sandbox import Limits
+
+    nbs = notebooks()
+    write_folder(tmp_path / "subs" / "a_writer", replace_cell(nbs, "forget_gate", WRITER))
+    write_folder(tmp_path / "subs" / "b_reader", replace_cell(nbs, "forget_gate", READER))
+    run = GradingRun(tmp_path / "subs", tmp_path / "out", Options(
+        workers=1, progress=False, limits=Limits(exercise_seconds=5, learner_seconds=30, memory_mb=512)))
+    states = {s["learner"]: s for s in run.grade()}
+    assert states["a_writer"]["total"] == 40
+    assert states["b_reader"]["total"] == 38, states["b_reader"]["exercises"]["forget_gate"]
