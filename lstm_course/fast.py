@@ -11,11 +11,17 @@ Shapes: x (T, N, D), h0 and c0 (N, H), h (T, N, H); T time steps, N batch, D inp
 What makes it fast (and why each trick is safe):
 
 * The four gates are stacked into one (4H, H+D+1) matrix [W_h, W_x, b], in the internal
-  order (o, f, i, C̃), and the inputs of step t into one row block hx[t] = [h_{t-1}, x_t, 1]
-  (N, H+D+1). A step's four pre-activations are then one GEMM, written straight into the
-  step's slice of the gates buffer: no per-step bias add, no separate input projection
-  to add in. In backward the same buffer gives [dW_h, dW_x, db] as one GEMM over all steps.
-* The four activations of a step are four ufunc calls over the whole (N, 4H) slab,
+  order (o, f, i, C̃), and the inputs of step t into one block hx[t] = [h_{t-1}; x_t; 1]
+  (H+D+1, N). A step's four pre-activations are then one GEMM, written straight into the
+  step's slice of the gates buffer: no per-step bias add, no input projection to add in.
+  In backward the same buffer gives [dW_h, dW_x, db] as one GEMM over all T·N columns.
+* Feature-major layout: inside this module every per-step array is (features, N), so each
+  gate is a contiguous block of H rows, and so are h_t, C_t and tanh(C_t). NumPy runs a
+  ufunc on a contiguous block as one flat SIMD loop; on a (N, H) column slice of a (N, 4H)
+  row-major array it walks row by row, which measured about twice as slow at these sizes.
+  The (T, N, ·) arrays the contract promises (``h``, and the cache's ``gates``, ``c``,
+  ``tanh_c``) are transposed views of these buffers, so nothing is copied to expose them.
+* The four activations of a step are four ufunc calls over the whole (4H, N) block,
   because σ and tanh are one formula in e = exp(-s·z): σ(z) = 1 / (1 + e) with s = 1
   and tanh(z) = 2 / (1 + e) - 1 with s = 2. The factors -s are folded into the packed
   rows of W and b once per call (multiplying by -1 or -2 is exact in floating point),
@@ -23,13 +29,13 @@ What makes it fast (and why each trick is safe):
   as fast as its ``tanh`` in float64 (and no slower in float32), so tanh(C_t) uses the
   same formula. exp overflows to inf for very negative arguments, which yields the exact
   limits σ = 0 and tanh = -1; that overflow is expected and silenced.
-* Every per-step array is a contiguous block of a buffer allocated once; ufuncs write in
-  place (``out=``), so the time loop allocates nothing.
+* Every buffer is allocated once and ufuncs write in place (``out=``): the time loop
+  allocates nothing.
 * In backward the local derivatives (σ' = s(1 - s), 1 - tanh²) are computed inside the
-  time loop, on the step's (N, 4H) slice while it is in cache: measured, that beats
-  precomputing (T, N, 5H) arrays for all steps, whose extra memory traffic costs more than
-  the ufunc calls it saves. What has no recurrence stays outside the loop: weight, bias and
-  input gradients are one GEMM each over all T·N rows.
+  time loop, on the step's block while it is in cache: measured, that beats precomputing
+  (T, N, 5H) arrays for all steps, whose memory traffic costs more than the ufunc calls
+  it saves. What has no recurrence stays outside the loop: weight, bias and input
+  gradients are two GEMMs over all T·N columns.
 
 The activations differ from :mod:`lstm_course.activations` by a few ulp (absolute error
 below 1e-15 in float64), which is why the two paths agree to 1e-12 rather than bit for bit.
@@ -81,8 +87,9 @@ def lstm_forward_fast(
         (h_T, c_T): final states, (N, H) each.
         cache: dict with ``gates`` (T, N, 4H) activations in (o, f, i, C̃) order,
             ``h`` (T+1, N, H) and ``c`` (T+1, N, H) including h_0 and C_0, ``tanh_c`` (T, N, H),
-            ``hx`` (T+1, N, H+D+1) rows [h_t, x_{t+1}, 1] (``h`` is a view into it),
-            ``x``, the packed ``W`` (4H, H+D) and ``b`` (4H,). :func:`gate_trace` names them.
+            ``x``, the packed ``W`` (4H, H+D) and ``b`` (4H,), and ``fm``: the feature-major
+            buffers that the (T, N, ·) arrays are views of, for :func:`lstm_backward_fast`.
+            :func:`gate_trace` names the arrays in the article's notation.
     """
     s, h0, c0 = check_sequence_inputs(x, params, h0, c0)
     ### BEGIN SOLUTION
@@ -92,42 +99,47 @@ def lstm_forward_fast(
     dtype = np.result_type(x, W, h0, c0)
     W, b = W.astype(dtype, copy=False), b.astype(dtype, copy=False)
     # e = exp(-s·z) with s = 1 on the sigmoid rows (o, f, i) and s = 2 on the C̃ rows.
-    neg_s = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype), H)  # (4H,)
-    numer = -neg_s  # (4H,): σ = 1/(1+e), tanh = 2/(1+e) - 1
-    # hx[t] = [h_t, x_{t+1}, 1] (N, H+D+1): the constant column carries the bias, so one GEMM
-    # per step gives -s·z_t with no extra pass, and backward gets dW and db from one GEMM too.
-    Wb_T = np.empty((H + D + 1, 4 * H), dtype)  # [W_h, W_x, b]ᵀ scaled by -s
-    np.multiply(W.T, neg_s, out=Wb_T[:H + D])
-    np.multiply(b, neg_s, out=Wb_T[H + D])
-    hx = np.empty((T + 1, N, H + D + 1), dtype)
-    hx[0, :, :H] = h0
-    hx[:T, :, H:H + D] = x
-    hx[T, :, H:H + D] = 0.0  # x_{T+1} does not exist; keep the buffer free of garbage
-    hx[:, :, H + D] = 1.0
-    gates = np.empty((T, N, 4 * H), dtype)  # (o, f, i, C̃) activations, written step by step
-    cs = np.empty((T + 1, N, H), dtype)
-    tanh_c = np.empty((T, N, H), dtype)
-    cs[0] = c0
-    ig = np.empty((N, H), dtype)
+    neg_s = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype), H)[:, None]  # (4H, 1)
+    numer = np.broadcast_to(-neg_s, (4 * H, N)).copy()  # σ = 1/(1+e), tanh = 2/(1+e) - 1
+    # Feature-major: column n of hx[t] is [h_t; x_{t+1}; 1] for example n, (H+D+1, N).
+    # The constant row carries the bias, so one GEMM per step gives -s·z_t with no extra
+    # pass, and every gate's block of rows, every state and every product is contiguous.
+    Wb = np.empty((4 * H, H + D + 1), dtype)  # [W_h, W_x, b] scaled by -s
+    np.multiply(W, neg_s, out=Wb[:, :H + D])
+    np.multiply(b, neg_s[:, 0], out=Wb[:, H + D])
+    hx = np.empty((T + 1, H + D + 1, N), dtype)
+    hx[0, :H] = h0.T
+    hx[:T, H:H + D] = x.transpose(0, 2, 1)
+    hx[T, H:H + D] = 0.0  # x_{T+1} does not exist; keep the buffer free of garbage
+    hx[:, H + D] = 1.0
+    gates = np.empty((T, 4 * H, N), dtype)  # (o, f, i, C̃) activations, row blocks of H
+    cs = np.empty((T + 1, H, N), dtype)
+    tanh_c = np.empty((T, H, N), dtype)
+    cs[0] = c0.T
+    ig = np.empty((H, N), dtype)
     with np.errstate(over="ignore"):  # exp(-s·z) -> inf is the exact limit σ = 0, tanh = -1
         for t in range(T):
-            z = gates[t]  # (N, 4H), contiguous
-            np.matmul(hx[t], Wb_T, out=z)
+            z = gates[t]  # (4H, N)
+            np.matmul(Wb, hx[t], out=z)
             np.exp(z, out=z)
             z += 1.0
             np.divide(numer, z, out=z)
-            g = z[:, 3 * H:]
+            g = z[3 * H:]
             g -= 1.0
-            np.multiply(z[:, H:2 * H], cs[t], out=cs[t + 1])  # f_t ⊙ C_{t-1}
-            np.multiply(z[:, 2 * H:3 * H], g, out=ig)  # i_t ⊙ C̃_t
+            np.multiply(z[H:2 * H], cs[t], out=cs[t + 1])  # f_t ⊙ C_{t-1}
+            np.multiply(z[2 * H:3 * H], g, out=ig)  # i_t ⊙ C̃_t
             cs[t + 1] += ig
             _tanh_(cs[t + 1], tanh_c[t])
-            np.multiply(z[:, :H], tanh_c[t], out=hx[t + 1, :, :H])
-    hs = hx[:, :, :H]  # (T+1, N, H): h_0 ... h_T
-    cache = {"x": x, "W": W, "b": b, "hx": hx, "gates": gates, "h": hs, "c": cs, "tanh_c": tanh_c}
+            np.multiply(z[:H], tanh_c[t], out=hx[t + 1, :H])
+    # The article's (T, N, ·) arrays are transposed views of the feature-major buffers.
+    hs = hx[:, :H].transpose(0, 2, 1)  # (T+1, N, H): h_0 ... h_T
+    cache = {
+        "x": x, "W": W, "b": b, "gates": gates.transpose(0, 2, 1), "h": hs, "c": cs.transpose(0, 2, 1),
+        "tanh_c": tanh_c.transpose(0, 2, 1), "fm": {"hx": hx, "gates": gates, "c": cs, "tanh_c": tanh_c},
+    }
     h = hs[1:]
     h.flags.writeable = False
-    return h, (hs[T].copy(), cs[T].copy()), cache
+    return h, (hs[T].copy(), cs[T].T.copy()), cache
     ### END SOLUTION
 
 
@@ -145,46 +157,50 @@ def lstm_backward_fast(
         s("dc_T", dc_T, ("N", "H"))
     ### BEGIN SOLUTION
     T, N, H = dh.shape
-    W, gates, hx, cs, tanh_c = cache["W"], cache["gates"], cache["hx"], cache["c"], cache["tanh_c"]
+    W, fm = cache["W"], cache["fm"]
+    gates, hx, cs, tanh_c = fm["gates"], fm["hx"], fm["c"], fm["tanh_c"]  # feature-major (·, N)
     D = W.shape[1] - H
     dtype = gates.dtype
-    Wh = np.ascontiguousarray(W[:, :H])  # (4H, H)
+    Wh_T = np.ascontiguousarray(W[:, :H].T)  # (H, 4H)
+    dh_fm = np.ascontiguousarray(dh.transpose(0, 2, 1), dtype=dtype)  # (T, H, N)
 
-    dz = np.empty((T, N, 4 * H), dtype)
-    dh_next = np.zeros((N, H), dtype) if dh_T is None else dh_T.astype(dtype, copy=True)
-    dc = np.zeros((N, H), dtype) if dc_T is None else dc_T.astype(dtype, copy=True)
-    dh_t = np.empty((N, H), dtype)
-    d_ofi = np.empty((N, 3 * H), dtype)
-    v = np.empty((N, H), dtype)
+    dz = np.empty((T, 4 * H, N), dtype)
+    dh_next = np.zeros((H, N), dtype) if dh_T is None else dh_T.T.astype(dtype, order="C")
+    dc = np.zeros((H, N), dtype) if dc_T is None else dc_T.T.astype(dtype, order="C")
+    dh_t = np.empty((H, N), dtype)
+    d_ofi = np.empty((3 * H, N), dtype)
+    v = np.empty((H, N), dtype)
     for t in range(T - 1, -1, -1):
         z, d = gates[t], dz[t]
-        o_t, f_t, i_t, g_t = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-        dz_o, dz_f, dz_i, dz_g = d[:, :H], d[:, H:2 * H], d[:, 2 * H:3 * H], d[:, 3 * H:]
-        np.add(dh[t], dh_next, out=dh_t)
-        np.subtract(1.0, z[:, :3 * H], out=d_ofi)
-        d_ofi *= z[:, :3 * H]  # σ'(o, f, i) = s(1 - s)
+        o_t, f_t, i_t, g_t = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
+        dz_o, dz_f, dz_i, dz_g = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
+        np.add(dh_fm[t], dh_next, out=dh_t)
+        np.subtract(1.0, z[:3 * H], out=d_ofi)
+        d_ofi *= z[:3 * H]  # σ'(o, f, i) = s(1 - s)
         np.multiply(dh_t, tanh_c[t], out=dz_o)
-        dz_o *= d_ofi[:, :H]
+        dz_o *= d_ofi[:H]
         np.multiply(tanh_c[t], tanh_c[t], out=v)
         np.subtract(1.0, v, out=v)
         v *= o_t
         v *= dh_t
         dc += v  # dC_t = dC_{t+1} ⊙ f_{t+1} + dh_t ⊙ o_t ⊙ (1 - tanh²(C_t))
         np.multiply(dc, cs[t], out=dz_f)
-        dz_f *= d_ofi[:, H:2 * H]
+        dz_f *= d_ofi[H:2 * H]
         np.multiply(dc, g_t, out=dz_i)
-        dz_i *= d_ofi[:, 2 * H:]
+        dz_i *= d_ofi[2 * H:]
         np.multiply(g_t, g_t, out=dz_g)
         np.subtract(1.0, dz_g, out=dz_g)
         dz_g *= i_t
         dz_g *= dc
         dc *= f_t  # dC_{t-1} = dC_t ⊙ f_t: the additive path
-        np.matmul(d, Wh, out=dh_next)  # dh_{t-1}
+        np.matmul(Wh_T, d, out=dh_next)  # dh_{t-1}
 
-    dz2 = dz.reshape(T * N, 4 * H)
-    dWb = dz2.T @ hx[:T].reshape(T * N, H + D + 1)  # (4H, H+D+1) = [dW_h, dW_x, db]
-    dx = (dz2 @ W[:, H:]).reshape(T, N, D)
-    return dx, dh_next, dc, unpack_grads(np.ascontiguousarray(dWb[:, :H + D]), dWb[:, H + D].copy())
+    # Weight and input gradients sum over every (t, n): lay both operands out as T·N columns once.
+    dz2 = dz.transpose(1, 0, 2).reshape(4 * H, T * N)  # (4H, T·N), a copy
+    hx2 = hx[:T].transpose(1, 0, 2).reshape(H + D + 1, T * N)  # (H+D+1, T·N), a copy
+    dWb = dz2 @ hx2.T  # (4H, H+D+1) = [dW_h, dW_x, db]
+    dx = (dz2.T @ W[:, H:]).reshape(T, N, D)
+    return dx, dh_next.T.copy(), dc.T.copy(), unpack_grads(np.ascontiguousarray(dWb[:, :H + D]), dWb[:, H + D].copy())
     ### END SOLUTION
 
 

@@ -26,6 +26,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    # Runs after the other html-page-context handlers (default priority 500) have added their scripts.
-    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    # Early (priority < 500): Sphinx stops calling html-page-context handlers after the first one
+    # that returns a template name. The duplicates are site-wide, so they are present already.
+    app.connect("html-page-context", _dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -126,7 +126,8 @@ def agreement_scores(params: dict[str, np.ndarray], *, n: int = 1000, max_extra:
 
     Returns a dict with ``accuracy`` (the model), ``attractor_accuracy`` (the model, on the
     sentences whose latest noun has the other number), ``shortcut_accuracy`` (guessing the
-    latest noun's number) and ``attractor_share`` (the share of such sentences).
+    latest noun's number), ``attractor_share`` (the share of such sentences) and ``longest``
+    (tokens in the longest sentence; training sentences, with ``max_extra=2``, have at most 14).
     """
     data = make_agreement(n, seed=seed, p_clause=1.0, max_extra=max_extra)
     pred = predict_number(params, data)
