@@ -17,7 +17,8 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     for js in scripts:
         attrs = getattr(js, "attributes", {})
         # Priority is where a copy was registered, not what it is: two copies differ only there.
-        key = (str(getattr(js, "filename", js)), tuple(sorted((k, str(v)) for k, v in attrs.items() if k != "priority")))
+        # Inline scripts are registered with filename None by one path and "" by the other.
+        key = (str(getattr(js, "filename", js) or ""), tuple(sorted((k, str(v)) for k, v in attrs.items() if k != "priority")))
         if key not in seen:
             seen.add(key)
             unique.append(js)
