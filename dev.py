@@ -105,7 +105,8 @@ def build_book(clean: bool = True) -> None:
     env = dict(os.environ, PYTHONHASHSEED="0")
     t0 = time.perf_counter()
     cache = ROOT / "_build" / ".jupyter_cache"
-    run([PY, "-c", PREEXECUTE, ROOT, cache], env=env)
+    print(f"+ pre-execute the book's notebooks into {cache.relative_to(ROOT)} (dev.py PREEXECUTE)", flush=True)
+    subprocess.run([str(PY), "-c", PREEXECUTE, str(ROOT), str(cache)], check=True, cwd=ROOT, env=env)
     t1 = time.perf_counter()
     run([VENV / "bin" / "jupyter-book", "build", ".", "-W", "-n", "--keep-going"], env=env)
     t2 = time.perf_counter()

@@ -8,7 +8,7 @@ x_{T-k} through k steps of the recurrence. For a tanh RNN each step multiplies t
 so ‖∂L/∂x_{T-k}‖ shrinks roughly geometrically in k whenever that Jacobian's norm is below 1
 (Bengio et al. 1994). In an LSTM the cell state gives the gradient another path,
 
-    ∂C_t/∂C_{t-1} = diag(f_t)  (plus smaller terms through h_{t-1}),
+    ∂C_t/∂C_{t-1} = diag(f_t)  (plus terms through h_{t-1} and the gates' weights),
 
 whose factor per step is the forget gate itself: a gate the network learns and can hold near 1.
 

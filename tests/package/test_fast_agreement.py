@@ -130,3 +130,25 @@ def test_backward_leaves_the_cache_reusable(lstm_inputs):
         np.testing.assert_array_equal(a, b)
     for k in first[3]:
         np.testing.assert_array_equal(first[3][k], second[3][k])
+
+
+def test_reused_buffers_never_overwrite_what_a_caller_kept(lstm_inputs):
+    """The fast path reuses its buffers between calls once nobody references them: are the h,
+    cache and gate_trace arrays a caller keeps left untouched by later calls, and are results
+    computed in reused buffers still right?"""
+    x, h0, c0, params = lstm_inputs(6, 3, 2, 4, seed=13)
+    h1, _, cache1 = lstm_forward_fast(x, params, h0, c0)
+    trace1 = gate_trace(cache1)
+    saved_h, saved_f = h1.copy(), trace1["f"].copy()
+    del cache1
+    dh = np.random.default_rng(14).normal(size=h1.shape)
+    for k in range(3):  # later calls with other inputs; some of them run in reused buffers
+        h, _, cache = lstm_forward_fast(x * (k + 2.0), params, h0, c0)
+        lstm_backward_fast(dh, cache)
+        assert not np.shares_memory(h, h1) and not np.shares_memory(cache["gates"], trace1["f"])
+        del h, cache
+    np.testing.assert_array_equal(h1, saved_h)
+    np.testing.assert_array_equal(trace1["f"], saved_f)
+    fast, teaching = run_both(x * 3.0, params, h0, c0, dh, None, None)
+    for name in teaching:
+        assert_close(name, fast[name], teaching[name])
