@@ -14,6 +14,16 @@ Modules, in the order the course uses them:
     losses, optim mse_loss, softmax_cross_entropy; SGD, Adam, clip_grad_norm
     model         LSTM + linear readout: init_model, loss_and_grads, train_step, fit, predict
 
+Above the numerics (imported on demand, not here):
+
+    tasks, datasets        synthetic tasks (agreement, store, recall) and the shipped real data sets
+    viz, widgets           the cell diagram and kernel-free precomputed explorers for the book
+    experiments            one module per chapter: the computations whose outcomes the book states
+    torch_models, variants PyTorch models for the long-range and variant comparisons
+    course                 the table of exercises and points (the one list)
+    exercises              notebook tooling: learner-function loader, public checks, sync, release
+    grading                the sandboxed autograder behind ``lstm-course grade``
+
 Shape legend: N batch, T time, D input size, H hidden size, O output size.
 """
 from .activations import sigmoid, sigmoid_grad_from_output, tanh, tanh_grad_from_output
