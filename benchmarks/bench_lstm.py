@@ -13,8 +13,10 @@ What is compared, and why it is fair:
   forward then ``lstm_backward_fast(dh, cache)`` vs forward then ``out.backward(dh)`` with
   ``x.requires_grad``, so both produce dx and every weight and bias gradient;
 * torch runs its normal CPU kernels (oneDNN's fused LSTM in float32, ATen's in float64);
-* both get 3 warm-up calls, then their timed calls alternate (numpy, torch, numpy, ...)
-  so that a change in machine load hits both alike; the table shows medians.
+* each side gets 3 warm-up calls, then its timed calls in one block; the table shows
+  medians. The blocks are not interleaved call by call: after a call, OpenBLAS's and
+  torch's OpenMP worker threads keep spinning for a while, and alternating calls made
+  each side's spinning threads steal the cores from the other (torch lost up to 2x).
 
 Each row prints both medians in ms and the ratio numpy/torch (below 1: NumPy is faster),
 then the ratio of the two fastest calls ("best-of"), which is less sensitive to other
@@ -36,21 +38,16 @@ SIZES = ((100, 32, 64, 128), (50, 64, 128, 256))  # (T, N, D, H)
 TARGETS = {"float32": 1.0, "float64": 0.75}  # fwd+bwd ratio numpy/torch must not exceed these
 
 
-def wall_times(fn_a, fn_b, repeats: int, warmup: int = 3) -> tuple[list[float], list[float]]:
-    """Wall times of fn_a and fn_b, timed alternately so both see the same load."""
+def wall_times(fn, repeats: int, warmup: int = 3) -> list[float]:
+    """Wall times of `repeats` calls of fn, after `warmup` untimed calls."""
     for _ in range(warmup):
-        fn_a()
-        fn_b()
-    ta, tb = [], []
+        fn()
+    times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn_a()
-        t1 = time.perf_counter()
-        fn_b()
-        t2 = time.perf_counter()
-        ta.append(t1 - t0)
-        tb.append(t2 - t1)
-    return ta, tb
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 def main() -> None:
@@ -70,7 +67,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads} (numpy BLAS and torch), numpy {np.__version__}, torch {torch.__version__}")
-    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    load_start = os.getloadavg()[0]
+    print(f"load average (1 min) at start: {load_start:.2f} on {os.cpu_count()} cores")
     print(f"{'dtype':8} {'T':>4} {'N':>4} {'D':>4} {'H':>4} {'pass':>9} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}"
           f" {'best-of ratio':>13}")
     ratios = {}
@@ -109,15 +107,15 @@ def main() -> None:
                 out.backward(dht)
 
             for pass_, fn_np, fn_t in (("fwd", np_fwd, torch_fwd), ("fwd+bwd", np_fwd_bwd, torch_fwd_bwd)):
-                ts_np, ts_t = wall_times(fn_np, fn_t, args.repeats)
+                ts_np, ts_t = wall_times(fn_np, args.repeats), wall_times(fn_t, args.repeats)
                 t_np, t_t = statistics.median(ts_np), statistics.median(ts_t)
                 ratios[name, (T, N, D, H), pass_] = t_np / t_t
                 print(f"{name:8} {T:>4} {N:>4} {D:>4} {H:>4} {pass_:>9} "
                       f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f} {min(ts_np) / min(ts_t):>13.2f}",
                       flush=True)
-    load = os.getloadavg()[0]
-    print(f"load average (1 min) at end: {load:.2f}")
-    if load > 0.5 * (os.cpu_count() or 1):
+    # The end figure includes this benchmark's own threads; only the start says whether others ran.
+    print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
+    if load_start > 0.5 * (os.cpu_count() or 1):
         print("note: the machine was busy; medians (and so the verdicts) are unreliable, re-run when idle")
     for name in args.dtypes:
         for size in SIZES:
