@@ -18,7 +18,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Modules of the instructor edition only (they compute wrong variants from the reference);
 # the release leaves them out, and their lines do not count as public.
 # The grader's package holds the hidden checks: it never reaches learners either.
-INSTRUCTOR_ONLY = ("exercises/checkgen.py", "grading/")
+# Left out of the student edition: the check generator and the grader (they hold or call the
+# reference), and the book's own computations (experiments/, torch_models.py, variants.py), which
+# no exercise needs, which would not run without the fast path, and whose inline gate arithmetic
+# and PyTorch cells would read as worked solutions.
+INSTRUCTOR_ONLY = ("exercises/checkgen.py", "grading/", "experiments/", "torch_models.py", "variants.py")
 
 
 def instructor_only(rel: str) -> bool:
