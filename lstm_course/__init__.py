@@ -32,7 +32,7 @@ from .fast import gate_trace, lstm_backward_fast, lstm_forward_fast
 from .gates import candidate_memory, cell_state, concat_hx, forget_gate, hidden_state, input_gate, output_gate
 from .gradcheck import check_gradient, numerical_gradient, relative_error
 from .losses import mse_loss, softmax, softmax_cross_entropy
-from .model import fit, init_model, loss_and_grads, predict, train_step
+from .model import fit, init_model, loss_and_grads, predict, shuffled_batches, train_step
 from .optim import SGD, Adam, clip_grad_norm
 from .params import LSTM_KEYS, init_lstm_params, init_rnn_params
 from .rnn import rnn_backward, rnn_forward

@@ -111,6 +111,31 @@ def train_step(params, x, y, optimizer, max_norm: float = 1.0, **loss_kwargs) ->
     ### END SOLUTION
 
 
+def shuffled_batches(
+    x: np.ndarray, y: np.ndarray, batch_size: int, *, readout: str = "all", seed: int = 0
+) -> Callable[[int], Iterable[tuple[np.ndarray, np.ndarray]]]:
+    """A ``batches(epoch)`` for :func:`fit`: the N examples in a fresh order each epoch, cut into batches.
+
+    ``x`` is (T, N, D); ``y`` is split along its batch axis, axis 1 for ``readout="all"``
+    ((T, N, ...) targets) and axis 0 for ``readout="last"`` ((N, ...) targets). The order of
+    epoch e depends only on (seed, e), so training is reproducible and resumable.
+    """
+    if readout not in ("all", "last"):
+        raise ValueError(f"readout must be 'all' or 'last', got {readout!r}")
+    N = x.shape[1]
+    y_axis = 1 if readout == "all" else 0
+    if y.shape[y_axis] != N:
+        raise ValueError(f"y must have the batch size N = {N} (from x) on axis {y_axis} for readout={readout!r}, got shape {y.shape}")
+
+    def batches(epoch: int):
+        perm = np.random.default_rng([seed, epoch]).permutation(N)
+        for k in range(0, N, batch_size):
+            idx = perm[k:k + batch_size]
+            yield x[:, idx], np.take(y, idx, axis=y_axis)
+
+    return batches
+
+
 def fit(
     params,
     batches: Callable[[int], Iterable[tuple[np.ndarray, np.ndarray]]],

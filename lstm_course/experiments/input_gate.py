@@ -17,7 +17,7 @@ import numpy as np
 from ..activations import sigmoid, tanh
 from ..fast import gate_trace, lstm_forward_fast
 from ..gates import cell_state, concat_hx, forget_gate, hidden_state, input_gate, output_gate
-from ..model import fit, init_model, predict, split_params
+from ..model import fit, init_model, predict, shuffled_batches, split_params
 from ..optim import Adam
 from ..params import init_lstm_params
 from ..tasks import make_store
@@ -90,13 +90,8 @@ def train_store_model(
     """Train an LSTM + linear readout of h_T on :func:`lstm_course.tasks.make_store` (MSE). About 1.5 s."""
     x, y = make_store(n_train, T, seed=seed + 1)
 
-    def batches(epoch: int):
-        perm = np.random.default_rng([seed, epoch]).permutation(n_train)
-        for k in range(0, n_train, batch_size):
-            idx = perm[k:k + batch_size]
-            yield x[:, idx], y[idx]
-
     params = init_model(2, hidden_size, 1, seed=seed)
+    batches = shuffled_batches(x, y, batch_size, readout="last", seed=seed)
     losses = fit(params, batches, Adam(lr), epochs=epochs, loss="mse", readout="last", verbose=False)
     return StoreRun(params, losses, T)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..fast import gate_trace, lstm_forward_fast
-from ..model import fit, init_model, predict, split_params
+from ..model import fit, init_model, predict, shuffled_batches, split_params
 from ..optim import Adam
 from ..sequence import lstm_forward
 from ..tasks import make_agreement, make_recall
@@ -77,13 +77,8 @@ def train_recall_model(
     """
     x, y = make_recall(n_train, T, seed=seed + 1)
 
-    def batches(epoch: int):
-        perm = np.random.default_rng([seed, epoch]).permutation(n_train)
-        for k in range(0, n_train, batch_size):
-            idx = perm[k:k + batch_size]
-            yield x[:, idx], y[:, idx]
-
     params = init_model(2, hidden_size, 1, seed=seed)
+    batches = shuffled_batches(x, y, batch_size, readout="all", seed=seed)
     losses = fit(params, batches, Adam(lr), epochs=epochs, loss="mse", readout="all", verbose=False)
     return RecallRun(params, losses, T)
 

@@ -198,3 +198,32 @@ def test_fit_prints_progress(capsys):
     out = capsys.readouterr().out
     assert "epoch    2/4  loss" in out and "epoch    4/4  loss" in out and "epoch    1/4" not in out
     assert set(LSTM_KEYS) < set(params)
+
+
+@pytest.mark.parametrize("readout, y_shape", [("all", (5, 7, 1)), ("last", (7, 2))])
+def test_do_shuffled_batches_cover_every_example_once_per_epoch_reproducibly(readout, y_shape):
+    from lstm_course import shuffled_batches
+
+    x = np.arange(5 * 7 * 1, dtype=np.float64).reshape(5, 7, 1)
+    y = np.arange(np.prod(y_shape), dtype=np.float64).reshape(y_shape)
+    batches = shuffled_batches(x, y, 3, readout=readout, seed=4)
+    axis = 1 if readout == "all" else 0
+    for epoch in (0, 1):
+        seen = [(xb, yb) for xb, yb in batches(epoch)]
+        assert [xb.shape[1] for xb, _ in seen] == [3, 3, 1]
+        cols = np.concatenate([xb[0, :, 0] for xb, _ in seen]).astype(int)  # x[0, n, 0] == n
+        assert sorted(cols) == list(range(7))
+        for xb, yb in seen:  # targets travel with their inputs
+            np.testing.assert_array_equal(yb, np.take(y, xb[0, :, 0].astype(int), axis=axis))
+    first = [xb[0, :, 0] for xb, _ in batches(0)]
+    again = [xb[0, :, 0] for xb, _ in batches(0)]
+    other = [xb[0, :, 0] for xb, _ in batches(1)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_do_shuffled_batches_name_a_target_of_the_wrong_batch_size():
+    from lstm_course import shuffled_batches
+
+    with pytest.raises(ValueError, match=r"batch size N = 7 \(from x\) on axis 0 for readout='last', got shape \(5, 7, 1\)"):
+        shuffled_batches(np.zeros((5, 7, 1)), np.zeros((5, 7, 1)), 3, readout="last")
