@@ -1,8 +1,8 @@
 """Time lstm_course's fast path against torch.nn.LSTM on this CPU, in one process.
 
-Run (from the repository root; takes about a minute on an idle 2-core machine):
+Run (from the repository root; takes about two minutes on an idle 2-core machine):
 
-    .venv/bin/python benchmarks/bench_lstm.py --repeats 10 [--threads N] [--dtypes float32 float64]
+    .venv/bin/python benchmarks/bench_lstm.py [--repeats 10] [--rounds 3] [--threads N] [--dtypes float32 float64]
 
 What is compared, and why it is fair:
 
@@ -13,16 +13,20 @@ What is compared, and why it is fair:
   forward then ``lstm_backward_fast(dh, cache)`` vs forward then ``out.backward(dh)`` with
   ``x.requires_grad``, so both produce dx and every weight and bias gradient;
 * torch runs its normal CPU kernels (oneDNN's fused LSTM in float32, ATen's in float64);
-* each side gets 3 warm-up calls, then its timed calls in one block; the table shows
-  medians. The blocks are not interleaved call by call: after a call, OpenBLAS's and
-  torch's OpenMP worker threads keep spinning for a while, and alternating calls made
-  each side's spinning threads steal the cores from the other (torch lost up to 2x).
+* each side runs in blocks: 3 warm-up calls, then its timed calls, and the block's figure is
+  their median. Calls are not interleaved one by one: after a call, OpenBLAS's and torch's
+  worker threads keep spinning for a while, and alternating single calls made each side's
+  spinning threads steal the cores from the other (torch lost up to 2x).
+* ``--rounds`` blocks per side, alternating which side goes first (numpy, torch, torch,
+  numpy, ...), so neither side always runs right after the other. Each side's figure is its
+  best block median: on a shared virtual machine other tenants slow down whole stretches of
+  time, and the best block is the figure least touched by them. The "spread" column is the
+  slowest block median over the fastest, for both sides: above ~1.2 the machine was noisy
+  and the ratio deserves a second run.
 
-Each row prints both medians in ms and the ratio numpy/torch (below 1: NumPy is faster),
-then the ratio of the two fastest calls ("best-of"), which is less sensitive to other
-processes than the medians. The 1-minute load average is printed before and after: on a
-shared machine, treat ratios measured under load with care and re-run once when a figure
-looks odd. The verdicts use the medians.
+Each row prints both figures in ms and the ratio numpy/torch (below 1: NumPy is faster). The
+1-minute load average is printed before and after. ``--size T N D H`` (repeatable) replaces
+the issue's two sizes, e.g. for a quick smoke run.
 
 Targets (issue 2): float32 forward+backward ratio <= 1.0 and float64 forward+backward
 ratio <= 0.75, at both sizes; the last lines say which are met.
@@ -52,10 +56,16 @@ def wall_times(fn, repeats: int, warmup: int = 3) -> list[float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=10, help="timed calls per block")
+    ap.add_argument("--rounds", type=int, default=3, help="blocks per side, alternating which side goes first")
+    ap.add_argument("--size", type=int, nargs=4, action="append", metavar=("T", "N", "D", "H"),
+                    help="time this size instead of the issue's two (repeatable)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--dtypes", nargs="+", choices=sorted(TARGETS), default=sorted(TARGETS))
     args = ap.parse_args()
+    sizes = [tuple(size) for size in args.size] if args.size else list(SIZES)
+    if args.repeats < 1 or args.rounds < 1:
+        ap.error("--repeats and --rounds must be at least 1")
     # BLAS reads its thread count at import: set it before numpy is imported.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -70,9 +80,9 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     print(f"load average (1 min) at start: {load_start:.2f} on {os.cpu_count()} cores")
     print(f"{'dtype':8} {'T':>4} {'N':>4} {'D':>4} {'H':>4} {'pass':>9} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}"
-          f" {'best-of ratio':>13}")
+          f" {'spread':>6}")
     ratios = {}
-    for T, N, D, H in SIZES:
+    for T, N, D, H in sizes:
         for name in args.dtypes:
             dtype, tdtype = getattr(np, name), getattr(torch, name)
             rng = np.random.default_rng(0)
@@ -107,19 +117,26 @@ def main() -> None:
                 out.backward(dht)
 
             for pass_, fn_np, fn_t in (("fwd", np_fwd, torch_fwd), ("fwd+bwd", np_fwd_bwd, torch_fwd_bwd)):
-                ts_np, ts_t = wall_times(fn_np, args.repeats), wall_times(fn_t, args.repeats)
-                t_np, t_t = statistics.median(ts_np), statistics.median(ts_t)
+                blocks = {"numpy": [], "torch": []}
+                for r in range(args.rounds):
+                    order = (("numpy", fn_np), ("torch", fn_t))
+                    for side, fn in (order if r % 2 == 0 else order[::-1]):
+                        blocks[side].append(statistics.median(wall_times(fn, args.repeats)))
+                t_np, t_t = min(blocks["numpy"]), min(blocks["torch"])
+                spread = max(max(b) / min(b) for b in blocks.values())
                 ratios[name, (T, N, D, H), pass_] = t_np / t_t
                 print(f"{name:8} {T:>4} {N:>4} {D:>4} {H:>4} {pass_:>9} "
-                      f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f} {min(ts_np) / min(ts_t):>13.2f}",
-                      flush=True)
+                      f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f} {spread:>6.2f}", flush=True)
     # The end figure includes this benchmark's own threads; only the start says whether others ran.
     print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
     if load_start > 0.5 * (os.cpu_count() or 1):
         print("note: the machine was busy; medians (and so the verdicts) are unreliable, re-run when idle")
     for name in args.dtypes:
-        for size in SIZES:
+        for size in sizes:
             r, target = ratios[name, size, "fwd+bwd"], TARGETS[name]
+            if size not in SIZES:
+                print(f"{name} fwd+bwd (T,N,D,H)={size}: ratio {r:.2f} (no target at this size)")
+                continue
             verdict = "met" if r <= target else "NOT met"
             print(f"target {name} fwd+bwd (T,N,D,H)={size}: ratio {r:.2f} <= {target:.2f}: {verdict}")
 
