@@ -24,9 +24,10 @@ What is compared, and why it is fair:
   slowest block median over the fastest, for both sides: above ~1.2 the machine was noisy
   and the ratio deserves a second run.
 
-Each row prints both figures in ms and the ratio numpy/torch (below 1: NumPy is faster). The
-1-minute load average is printed before and after. ``--size T N D H`` (repeatable) replaces
-the issue's two sizes, e.g. for a quick smoke run.
+Each row prints both figures in ms and the ratio numpy/torch (below 1: NumPy is faster). How
+many cores other processes kept busy just before the start is printed, with a warning above a
+quarter of a core. ``--size T N D H`` (repeatable) replaces the issue's two sizes, e.g. for a
+quick smoke run.
 
 Targets (issue 2): float32 forward+backward ratio <= 1.0 and float64 forward+backward
 ratio <= 0.75, at both sizes; the last lines say which are met.
@@ -40,6 +41,28 @@ import time
 
 SIZES = ((100, 32, 64, 128), (50, 64, 128, 256))  # (T, N, D, H)
 TARGETS = {"float32": 1.0, "float64": 0.75}  # fwd+bwd ratio numpy/torch must not exceed these
+
+
+def busy_cores(seconds: float = 1.0) -> float | None:
+    """How many cores other processes kept busy over the next `seconds` (from /proc/stat; None elsewhere).
+
+    The 1-minute load average lags: right after another benchmark it still says "busy" for a
+    minute. Two readings of the kernel's CPU counters say what is running now.
+    """
+    def read() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields), idle
+    try:
+        total0, idle0 = read()
+        time.sleep(seconds)
+        total1, idle1 = read()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 == total0:
+        return None
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / (total1 - total0))
 
 
 def wall_times(fn, repeats: int, warmup: int = 3) -> list[float]:
@@ -77,8 +100,10 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads} (numpy BLAS and torch), numpy {np.__version__}, torch {torch.__version__}")
-    load_start = os.getloadavg()[0]
-    print(f"load average (1 min) at start: {load_start:.2f} on {os.cpu_count()} cores")
+    busy = busy_cores()
+    busy_text = "unknown" if busy is None else f"{busy:.2f}"
+    print(f"cores busy with other work at start (1 s sample): {busy_text} of {os.cpu_count()};"
+          f" load average (1 min): {os.getloadavg()[0]:.2f}")
     print(f"{'dtype':8} {'T':>4} {'N':>4} {'D':>4} {'H':>4} {'pass':>9} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}"
           f" {'spread':>6}")
     ratios = {}
@@ -129,8 +154,9 @@ def main() -> None:
                       f"{t_np * 1e3:>9.2f} {t_t * 1e3:>9.2f} {t_np / t_t:>6.2f} {spread:>6.2f}", flush=True)
     # The end figure includes this benchmark's own threads; only the start says whether others ran.
     print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
-    if load_start > 0.5 * (os.cpu_count() or 1):
-        print("note: the machine was busy; medians (and so the verdicts) are unreliable, re-run when idle")
+    if busy is not None and busy > 0.25:
+        print(f"note: other work kept {busy:.2f} cores busy at the start; the figures (and so the verdicts)"
+              " are unreliable, re-run when idle")
     for name in args.dtypes:
         for size in sizes:
             r, target = ratios[name, size, "fwd+bwd"], TARGETS[name]
