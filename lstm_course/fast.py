@@ -44,7 +44,7 @@ below 1e-15 in float64), which is why the two paths agree to 1e-12 rather than b
 
 How fast, and where the time goes (``benchmarks/bench_lstm.py``, 2-core x86 machine, AVX2):
 in float64 forward+backward takes 0.66-0.91x the time of ``torch.nn.LSTM`` (one noisy run:
-1.16x); in float32, 0.94-1.07x
+1.16x); in float32, 0.90-1.07x
 at (T, N, D, H) = (50, 64, 128, 256) but 1.07-1.5x at (100, 32, 64, 128). Timed line by line at
 the smaller size in float32, the 200 per-step GEMMs (forward and ``dh_{t-1}``) take ~9 ms, the
 two GEMMs over all T·N columns ~6 ms, ``exp`` ~2.7 ms (NumPy's float32 exp: ~1.3 ns per
