@@ -43,16 +43,15 @@ The activations differ from :mod:`lstm_course.activations` by a few ulp (absolut
 below 1e-15 in float64), which is why the two paths agree to 1e-12 rather than bit for bit.
 
 How fast, and where the time goes (``benchmarks/bench_lstm.py``, 2-core x86 machine, AVX2):
-in float64 forward+backward takes 0.66-0.91x the time of ``torch.nn.LSTM`` (one noisy run:
-1.16x); in float32, 0.90-1.07x
-at (T, N, D, H) = (50, 64, 128, 256) but 1.07-1.5x at (100, 32, 64, 128). Timed line by line at
-the smaller size in float32, the 200 per-step GEMMs (forward and ``dh_{t-1}``) take ~9 ms, the
-two GEMMs over all T·N columns ~6 ms, ``exp`` ~2.7 ms (NumPy's float32 exp: ~1.3 ns per
-element here) and the other ufunc calls and copies ~8 ms, while torch's fused oneDNN kernel
-does the whole forward+backward in 17-23 ms. The GEMMs alone leave little room, and a fused,
-vectorised C kernel for the elementwise work (tried, not kept) still measured 1.25x, so this
-module stays plain NumPy, and the project's float32 target (at most 1.0x) is not met at the
-smaller size.
+in float64, forward+backward takes 0.66-0.91x the time of ``torch.nn.LSTM`` (one noisy run:
+1.16x); in float32, 0.90-1.07x at (T, N, D, H) = (50, 64, 128, 256) but 1.07-1.5x at
+(100, 32, 64, 128). Timed line by line at the smaller size in float32, the 200 per-step GEMMs
+(forward and ``dh_{t-1}``) take ~9 ms, the two GEMMs over all T·N columns ~6 ms, ``exp``
+~2.7 ms (NumPy's float32 exp: ~1.3 ns per element here), and the other ufunc calls, copies and
+set-up ~10 ms, while torch's fused oneDNN kernel does the whole forward+backward in 17-26 ms.
+The GEMMs alone leave little room, and a fused, vectorised C kernel for the elementwise work
+(tried, not kept) still measured 1.25x, so this module stays plain NumPy, and the project's
+float32 target (at most 1.0x) is not met at the smaller size.
 """
 from __future__ import annotations
 
