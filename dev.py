@@ -3,7 +3,10 @@
 
     python3 dev.py book    build the book into _build/html (from a clean _build, warnings are errors)
     python3 dev.py book --cached   rebuild, keeping _build (only changed pages and notebooks run again)
-    python3 dev.py test    run the whole test suite (builds the book first if it is not built)
+    python3 dev.py test    run the whole test suite (builds the book first if it is not built), then
+                           the book's notebooks, the claims and the student round trip again on a
+                           second, simulated CPU (see SECOND_CPU)
+    python3 dev.py test ARGS...   only pytest ARGS, on this CPU's native kernels
 
 Both create or reuse the project-local virtual environment ``.venv`` and install the package
 with the pinned versions of ``constraints.txt`` (only when those files changed). ``test`` also
@@ -24,6 +27,25 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 STAMP = VENV / ".lstm-course-installed"
+# The second CPU. Floating point rounds differently on every CPU (SIMD exp/tanh, BLAS kernels,
+# oneDNN), and training turns a last-bit difference into a different model; a claim that holds
+# on one machine only would fail on the next. So `test` runs what depends on it a second time with
+# NumPy, OpenBLAS and torch held to x86-64-v2 kernels (SSE4.2, no AVX): every x86-64 machine that
+# runs NumPy 2 can run them, and they differ from the native kernels of AVX2 and AVX-512 machines
+# alike. (Not available on other architectures: the variables name x86 kernels.)
+SECOND_CPU_NAME = "x86-64-v2"
+SECOND_CPU = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",  # NumPy: baseline SSE4.2 loops only
+    "OPENBLAS_CORETYPE": "Nehalem",        # OpenBLAS: SSE4.2 GEMM kernels
+    "ATEN_CPU_CAPABILITY": "default",      # torch ATen: no AVX2/AVX-512 kernels
+    "ONEDNN_MAX_CPU_ISA": "SSE41",         # torch oneDNN (the fused float32 LSTM)
+    "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",   # torch's MKL BLAS
+    "LSTM_COURSE_CPU_PROFILE": SECOND_CPU_NAME,
+}
+# What the second pass runs: the book's notebooks (nbval), the claims and book helpers, the student
+# round trip, the reference against every public and hidden check, and the profile's own check.
+SECOND_CPU_TESTS = ["book", "tests/book", "tests/exercises/test_release.py", "tests/grader/test_wire_and_checks.py",
+                    "tests/package/test_machine.py", "-m", "not browser"]
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver", "bubblewrap": "/usr/bin/bwrap"}
 
 
@@ -125,8 +147,35 @@ def main(argv: list[str]) -> int:
     ensure_system_packages()
     if not (ROOT / "_build" / "html" / "index.html").exists():
         build_book()
-    proc = subprocess.run([PY, "-m", "pytest", *argv[1:]], cwd=ROOT)
-    return proc.returncode
+    if argv[1:]:
+        return pytest(argv[1:], "native kernels of this CPU")
+    t0 = time.perf_counter()
+    native = pytest([], "pass 1 of 2: the whole suite on this CPU's native kernels")
+    t1 = time.perf_counter()
+    second = second_cpu_pass()
+    t2 = time.perf_counter()
+    verdict = {0: "passed", None: "skipped"}
+    print(f"tests: native pass {verdict.get(native, 'FAILED')} in {t1 - t0:.0f}s; second-CPU pass "
+          f"({SECOND_CPU_NAME}) {verdict.get(second, 'FAILED')} in {t2 - t1:.0f}s", flush=True)
+    return native or (second or 0)
+
+
+def pytest(args: list[str], what: str, env: dict[str, str] | None = None) -> int:
+    print(f"+ pytest {' '.join(args)}  [{what}]", flush=True)
+    return subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+
+
+def second_cpu_pass() -> int | None:
+    """Run SECOND_CPU_TESTS with the kernels held to SECOND_CPU; None (and why) where it cannot run."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        print(f"second-CPU pass skipped: this machine is {platform.machine()}, and the {SECOND_CPU_NAME} profile "
+              "holds x86 kernels only (NumPy, OpenBLAS and torch have no such switch for other CPUs).", flush=True)
+        return None
+    held = " ".join(f"{k}={v!r}" for k, v in SECOND_CPU.items())
+    return pytest(SECOND_CPU_TESTS, f"pass 2 of 2: simulated CPU {SECOND_CPU_NAME}: {held}",
+                  env=dict(os.environ, **SECOND_CPU))
 
 
 if __name__ == "__main__":

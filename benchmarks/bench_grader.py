@@ -57,6 +57,10 @@ def main() -> None:
     args = ap.parse_args()
 
     from lstm_course.grading.engine import GradingRun, Options
+    from lstm_course.machine import describe
+
+    for line in describe(with_torch=False):  # the grader's own process: NumPy only
+        print(line)
 
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as tmp:
         kinds = make_class(Path(tmp) / "subs", args.n)

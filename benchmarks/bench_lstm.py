@@ -98,7 +98,13 @@ def main() -> None:
     import lstm_course as L
     from lstm_course.torch_bridge import to_torch
 
+    from lstm_course.machine import describe
+
     torch.set_num_threads(args.threads)
+    np.ones((2, 2)) @ np.ones((2, 2))  # load BLAS, so its kernels can be named
+    # Figures from two machines (or two kernel sets on one) are only comparable with these lines.
+    for line in describe():
+        print(line)
     print(f"threads: {args.threads} (numpy BLAS and torch), numpy {np.__version__}, torch {torch.__version__}")
     busy = busy_cores()
     busy_text = "unknown" if busy is None else f"{busy:.2f}"

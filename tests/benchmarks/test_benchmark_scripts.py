@@ -29,6 +29,9 @@ def test_bench_lstm_prints_a_ratio_for_every_dtype_size_and_pass():
     seen = {(r[0], tuple(map(int, r[1:5])), r[5]) for r in rows}
     expected = {(d, s, p) for d in ("float32", "float64") for s in ((4, 3, 5, 6), (2, 2, 3, 4)) for p in ("fwd", "fwd+bwd")}
     assert seen == expected, out
+    # Figures say which CPU and kernels they come from (never compared blindly across machines).
+    for head in ("CPU: ", "NumPy ", "BLAS: ", "torch ", "kernels held by: "):
+        assert re.search(rf"^{head}", out, flags=re.M), (head, out)
     for *_, t_np, t_torch, ratio, spread in rows:
         assert float(t_np) > 0 and float(t_torch) > 0 and float(spread) >= 1.0
         # The printed ratio is the ratio of the printed times, up to their rounding to 0.01.
@@ -48,6 +51,7 @@ def test_bench_lstm_rejects_a_zero_repeat_count():
 def test_bench_grader_grades_a_small_class_and_reports_throughput():
     out = run_script("bench_grader.py", "--n", "3")
     assert re.search(r"^submissions: 3 \(", out, flags=re.M), out
+    assert re.search(r"^CPU: .+\n.*SIMD: baseline", out, flags=re.M), out
     rate = re.search(r"->\s+([\d.]+) submissions/s", out)
     assert rate and float(rate.group(1)) > 0, out
     assert re.search(r"^scores: min [\d.]+, median [\d.]+, max [\d.]+$", out, flags=re.M), out

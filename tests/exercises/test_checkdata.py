@@ -42,3 +42,37 @@ def test_does_a_missing_file_say_how_to_regenerate_it(tmp_path):
     """Does a missing file say how to regenerate it?"""
     with pytest.raises(FileNotFoundError, match="sync-exercises"):
         checkdata.load("forget_gate", tmp_path)
+
+
+def test_does_the_drift_comparison_accept_another_cpus_rounding_but_not_a_changed_reference():
+    """Does the drift comparison accept another CPU's rounding but not a changed reference?"""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 5))
+    ulps = a * (1 + 8 * np.finfo(np.float64).eps)  # what another SIMD kernel or BLAS gives
+    assert not np.array_equal(a, ulps) and checkdata.same_up_to_rounding(a, ulps)
+    assert checkdata.same_up_to_rounding(a.astype(np.float32), (a * (1 + 8 * np.finfo(np.float32).eps)).astype(np.float32))
+    changed = a.copy()
+    changed[2, 3] += 1e-6  # the smallest edit to a reference (a changed constant, a dropped term) is far larger
+    assert not checkdata.same_up_to_rounding(a, changed)
+    assert not checkdata.same_up_to_rounding(a, a[:3])                  # shape
+    assert not checkdata.same_up_to_rounding(a, a.astype(np.float32))   # dtype
+    assert not checkdata.same_up_to_rounding(np.arange(3), np.arange(3) + 1)  # integers exactly
+    assert checkdata.same_up_to_rounding(np.array("abc"), np.array("abc"))
+    assert not checkdata.same_up_to_rounding(np.array("abc"), np.array("abd"))
+
+
+def test_does_drift_detection_flag_a_changed_check_file(tmp_path, monkeypatch):
+    """Does drift detection flag a check file that the reference no longer produces?"""
+    from lstm_course.exercises import sync
+
+    assert sync.check_data_drift() == []
+    name = "forget_gate"
+    with np.load(checkdata.path_for(name), allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    key = "small/expected/"  # f_t of the first case
+    data[key] = data[key] + 1e-7
+    for ex in course.EXERCISES:
+        (tmp_path / f"{ex.name}.npz").write_bytes(checkdata.path_for(ex.name).read_bytes())
+    np.savez_compressed(tmp_path / f"{name}.npz", **data)
+    monkeypatch.setattr(checkdata, "DATA_DIR", tmp_path)
+    assert sync.check_data_drift() == [f"{name}: check data"]
