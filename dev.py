@@ -42,10 +42,11 @@ SECOND_CPU = {
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",   # torch's MKL BLAS
     "LSTM_COURSE_CPU_PROFILE": SECOND_CPU_NAME,
 }
-# What the second pass runs: the book's notebooks (nbval), the claims and book helpers, the student
-# round trip, the reference against every public and hidden check, and the profile's own check.
-SECOND_CPU_TESTS = ["book", "tests/book", "tests/exercises/test_release.py", "tests/grader/test_wire_and_checks.py",
-                    "tests/package/test_machine.py", "-m", "not browser"]
+# What the second pass runs: the book's and the exercises' notebooks (nbval), the claims and book
+# helpers, the student round trip, the reference against every public and hidden check, and the
+# profile's own check (that the kernels really are held).
+SECOND_CPU_TESTS = ["book", "exercises", "tests/book", "tests/exercises/test_release.py",
+                    "tests/grader/test_wire_and_checks.py", "tests/package/test_machine.py", "-m", "not browser"]
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver", "bubblewrap": "/usr/bin/bwrap"}
 
 
