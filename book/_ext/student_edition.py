@@ -158,8 +158,8 @@ class ExerciseBox(SphinxDirective):
         para += _download(app, self.env.docname, archive, archive.name, literal=True)
         para += nodes.Text(" (every exercise notebook with the course's package, check data and data sets). "
                            "The first time, take the archive and ")
-        para += _setup_xref("set it up with three commands")
-        para += nodes.Text("; the notebook then opens in JupyterLab.")
+        para += _setup_xref("set it up")
+        para += nodes.Text(": five short commands, and the notebook opens in JupyterLab.")
         box += para
         return [box]
 

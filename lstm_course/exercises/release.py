@@ -9,7 +9,7 @@ OUTDIR gets:
                         instructor-only modules left out; the public-check data and data sets kept
     pyproject.toml      so learners ``pip install OUTDIR`` (the notebooks then import it)
     constraints.txt     the pinned versions of everything that install brings in, JupyterLab included
-    README.md           for learners: the three set-up commands (:data:`SETUP_COMMANDS`) and how to work
+    README.md           for learners: the set-up commands (:data:`SETUP_COMMANDS`) and how to work
 
 ``release_zip`` writes the same edition as one archive, :data:`ARCHIVE`.zip (unpacking into
 :data:`ARCHIVE`/): the book's one download for learners (built by ``book/_ext/student_edition.py``).
@@ -40,9 +40,13 @@ ARCHIVE = "lstm-course-exercises"  # the download: ARCHIVE.zip holds one folder,
 
 # The learner's set-up, written once: the README, the book's intro and exercise boxes show these
 # lines, and tests/book/test_site_download.py runs them on a fresh virtual environment.
+# Unpack, a virtual environment, the install at pinned versions, JupyterLab on the notebooks. Each
+# line is short, so the book shows it whole on a narrow column.
 SETUP_COMMANDS = (
-    f"python3 -m zipfile -e {ARCHIVE}.zip . && cd {ARCHIVE}",
-    "python3 -m venv .venv && .venv/bin/python -m pip install -c constraints.txt . jupyterlab",
+    f"python3 -m zipfile -e {ARCHIVE}.zip .",
+    f"cd {ARCHIVE}",
+    "python3 -m venv .venv",
+    ".venv/bin/pip install -c constraints.txt . jupyterlab",
     ".venv/bin/jupyter lab exercises/",
 )
 SETUP_NOTES = (
@@ -54,7 +58,8 @@ SETUP_NOTES = (
 
 README = """# LSTM course: exercises (student edition)
 
-Set up once (three commands, from the folder holding `{archive}.zip`):
+Set up once, from the folder where you saved `{archive}.zip`: unpack it, make a virtual
+environment, install the course and JupyterLab into it, and open the notebooks:
 
 {commands}
 

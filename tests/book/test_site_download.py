@@ -86,8 +86,8 @@ def test_does_the_download_install_and_run_on_a_fresh_venv_with_the_commands_the
     env = _learner_env(tmp_path / "home")
     (tmp_path / "home").mkdir()
 
-    # The first two commands as shown (the first one ends with `cd`, so the second runs in the folder).
-    _bash(SETUP_COMMANDS[0] + " && " + SETUP_COMMANDS[1], work, env)
+    # Every command as shown but the last, in one shell (one of them is a `cd`).
+    _bash(" && ".join(SETUP_COMMANDS[:-1]), work, env)
     edition = work / ARCHIVE
     py = edition / ".venv" / "bin" / "python"
     probe = subprocess.run([str(py), "-c", "import lstm_course, numpy, jupyterlab; print(lstm_course.__file__)"],
@@ -101,9 +101,9 @@ def test_does_the_download_install_and_run_on_a_fresh_venv_with_the_commands_the
     assert pins["jupyterlab"] == got["jupyterlab"] and pins["numpy"] == got["numpy"]
     assert [n for n in got if n in pins and got[n].lower() != pins[n].lower()] == []
 
-    # The third command starts JupyterLab on the exercises; it must serve the notebook.
+    # The last command starts JupyterLab on the exercises; it must serve the notebook.
     port, token = _free_port(), "test-token"
-    cmd = SETUP_COMMANDS[2] + f" --no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    cmd = SETUP_COMMANDS[-1] + f" --no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     if os.geteuid() == 0:  # CI runs as root, a learner does not; JupyterLab refuses root unless told
         cmd += " --allow-root"
     server = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=edition, env=env,
