@@ -176,3 +176,17 @@ def test_does_every_download_serve_the_student_edition(site, tmp_path):
         assert downloads[name].read_bytes() == files[f"{ARCHIVE}/exercises/{name}"], f"{name} is not the released notebook"
     for name in downloads:
         assert name.endswith((".ipynb", ".zip")), f"an unexpected download: {name}"
+
+
+def test_does_no_page_link_the_instructor_repository_or_a_launch_service(site):
+    """Does no page link the repository (the instructor edition) or open a notebook on Binder, Colab or a hub?"""
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    services = ("mybinder.org", "colab.research.google.com", "hub/user-redirect/git-pull")
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        for href in re.findall(r'href="([^"]+)"', page.read_text(encoding="utf-8")):
+            if href.startswith(repo) or any(s in href for s in services):
+                found.append(f"{page.relative_to(site)}: {href}")
+    assert found == []
