@@ -250,7 +250,11 @@ def validate(directory: str | Path, notebook: str | None = None) -> Report:
         present = [n for n in present if n == notebook]
     with _exercises_dir(directory):
         for name in present:
-            check_notebook(directory, name, report)
+            try:
+                check_notebook(directory, name, report)
+            except Exception as e:  # a notebook malformed in a way nothing above expects: report it, go on
+                report.add(PROBLEM, name, None, f"cannot be read as a notebook ({type(e).__name__}: {e}); "
+                                                "re-download it and copy your code back in")
     return report
 
 

@@ -144,3 +144,13 @@ def test_is_the_validate_cell_last_in_every_notebook_and_does_it_report_that_not
     assert proc.returncode == 0, proc.stderr[-3000:]
     body = proc.stdout.splitlines()[1:-2]
     assert len(body) == 3 and all("03_input_gate.ipynb" in line and line.startswith("ok") for line in body), proc.stdout
+
+
+@pytest.mark.parametrize("data", [b"not json", b'{"cells": "none"}', b'{"cells": [{"cell_type": "code", "metadata": []}]}'])
+def test_is_a_broken_notebook_a_problem_and_the_rest_still_validated(student_edition, submission, data):
+    """Is a notebook that is not JSON, or not shaped like one, a PROBLEM, while the other notebooks are still checked?"""
+    (submission / "03_input_gate.ipynb").write_bytes(data)
+    code, out = _validate(student_edition, submission)
+    assert code == 1, out
+    assert _rows(out)[("03_input_gate.ipynb", "")][0] == "PROBLEM", out
+    assert _rows(out)[("02_forget_gate.ipynb", "forget_gate")][0] == "ok"
