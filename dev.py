@@ -135,6 +135,8 @@ def build_book(clean: bool = True) -> None:
     t2 = time.perf_counter()
     print(f"book built in {t2 - t0:.0f}s ({'clean' if clean else 'cached'}: notebooks {t1 - t0:.0f}s, "
           f"sphinx {t2 - t1:.0f}s): open _build/html/index.html", flush=True)
+    # Written by book/_ext/student_edition.py during the build; the pages link it, never exercises/.
+    print("student edition (the learners' one download): _build/student/lstm-course-exercises.zip", flush=True)
 
 
 def main(argv: list[str]) -> int:

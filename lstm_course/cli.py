@@ -18,9 +18,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="print the package version and its modules")
     p.set_defaults(func=_info)
+    _add_validate_command(sub)
     _add_exercise_commands(sub)
     _add_grading_commands(sub)
     return parser
+
+
+# --- validate (owner: student-edition helper; in both editions: learners run it before submitting) ---
+def _validate(args: argparse.Namespace) -> int:
+    from .exercises.validate import validate
+
+    report = validate(args.directory)
+    print(f"Validating the exercise notebooks in {report.directory} (as saved on disk):")
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _add_validate_command(sub) -> None:
+    p = sub.add_parser("validate", help="before submitting: check that every notebook, graded cell and function "
+                                        "is named as released and that the public checks run; exit 1 if points would be lost for form")
+    p.add_argument("directory", nargs="?", default=".", help="the folder holding your exercise notebooks (default: here)")
+    p.set_defaults(func=_validate)
+# --- end validate ----------------------------------------------------------------------------
 
 
 # --- exercises: sync-exercises, release (owner: exercises helper) ---------------------------
@@ -46,14 +65,16 @@ def _sync_exercises(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from .exercises.release import release
+    from .exercises.release import release, zip_edition
 
     try:
         written = release(args.outdir, force=args.force)
     except FileExistsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote the student edition ({len(written)} files) to {args.outdir}; learners run `pip install -e {args.outdir}`")
+    print(f"wrote the student edition ({len(written)} files) to {args.outdir}; its README.md gives learners the set-up")
+    if args.zip:
+        print(f"wrote the same as one archive: {zip_edition(args.outdir, args.zip)}")
     return 0
 
 
@@ -69,6 +90,7 @@ def _add_exercise_commands(sub) -> None:
     p = sub.add_parser("release", help="write the student edition (notebooks without solutions, stubbed package, check data)")
     p.add_argument("outdir", help="folder to write; must be empty, missing, or an earlier student edition")
     p.add_argument("--force", action="store_true", help="replace outdir even if it is not an earlier student edition")
+    p.add_argument("--zip", metavar="FILE", help="also write it as one archive, FILE (what the book offers learners)")
     p.set_defaults(func=_release)
 # --- end exercises ---------------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ in its notebook:
 * right under it, the check cell ``check("<name>", <name>)`` (tag ``check``) and the
   instructor-only reference cell (tag ``reference``);
 * once per notebook, the setup cell (tag ``setup``): the imports the graded code needs and the
-  learner's own earlier functions, loaded from sibling notebooks.
+  learner's own earlier functions, loaded from sibling notebooks;
+* once per notebook, last, the validate cell (tag ``validate``): before submitting, it checks the
+  notebook as saved, and the names in its folder (:mod:`.validate`).
 
 Hand-written cells (prose, demos, plots) are left alone. ``check_drift()`` lists what would
 change; a test fails when it lists anything. The public-check data is regenerated too.
@@ -124,6 +126,15 @@ def reference_source(ex: course.Exercise) -> str:
             f'check("{ex.name}", reference_{ex.name}{extra})')
 
 
+def validate_source(notebook: str) -> str:
+    """The generated last cell of ``notebook``: the form check a learner runs before submitting."""
+    return ("# Before you submit: save this notebook, then run this cell. It checks the notebook as saved:\n"
+            "# each graded cell present with its id, each function under its released name and signature,\n"
+            "# the public checks running, and the names of the notebooks in this folder.\n"
+            "from lstm_course.exercises.validate import validate_here\n\n"
+            f'validate_here("{notebook}")')
+
+
 def _code_cell(cell_id: str, src: str, metadata: dict) -> Cell:
     return {"cell_type": "code", "execution_count": None, "id": cell_id, "metadata": metadata, "outputs": [], "source": src}
 
@@ -183,6 +194,15 @@ def sync_notebook(nb: Notebook, notebook: str) -> list[str]:
                 i = cells.index(graded) + (1 if role == "check" else 2)
                 cells.insert(i, _code_cell(f"{ex.name}-{role}", src, meta))
                 changes.append(f"{ex.name}: {role} cell placed under the graded cell")
+    meta = {"lstm_course": {"role": "validate"}, "tags": ["validate"]}
+    found = [c for c in cells if _role(c)[0] == "validate"]
+    if not found or cells[-1] is not found[-1] or len(found) > 1:
+        for c in found:
+            cells.remove(c)
+        cells.append(found[-1] if found else _code_cell("validate", "", {}))
+        changes.append("validate cell placed last")
+    if _set(cells[-1], validate_source(notebook), meta):
+        changes.append("validate cell")
     return changes
 
 

@@ -163,23 +163,29 @@ def test_do_the_student_notebooks_run_and_report_not_implemented_cleanly(student
         report = {{}}
         for path in sorted(Path({str(work)!r}).glob("*.ipynb")):
             nb = nbformat.read(str(path), as_version=4)
-            nb.cells.append(nbformat.v4.new_code_cell("import lstm_course; print(lstm_course.__file__)"))
+            nb.cells.append(nbformat.v4.new_code_cell("import lstm_course; print(lstm_course.__file__)", metadata={{"tags": ["probe"]}}))
             NotebookClient(nb, timeout=120, kernel_name="python3", resources={{"metadata": {{"path": str(path.parent)}}}}).execute()
+            # One entry per cell that printed, its stream outputs joined: a busy kernel may send one
+            # print in several stream messages.
             texts = []
             for c in nb.cells:
-                for o in c.get("outputs", []):
-                    texts.append([c.metadata.get("tags", []), o.output_type, o.get("text", "")])
+                if c.get("outputs"):
+                    kinds = sorted({{o.output_type for o in c.outputs}})
+                    texts.append([c.metadata.get("tags", []), kinds, "".join(o.get("text", "") for o in c.outputs)])
             report[path.name] = texts
         print(json.dumps(report))
     """, timeout=600)
     report = json.loads(out)
     assert set(report) == set(course.NOTEBOOKS)
     for name, outputs in report.items():
-        assert all(kind != "error" for _, kind, _ in outputs), name  # nothing crashed (nbclient would have raised too)
+        assert all("error" not in kinds for _, kinds, _ in outputs), name  # nothing crashed (nbclient would have raised too)
         checks = [text for tags, _, text in outputs if "check" in tags]
         assert len(checks) == len(course.in_notebook(name))
+        validated = [text for tags, _, text in outputs if "validate" in tags]
+        assert len(validated) == 1 and "The form is right" in validated[0], (name, validated)
         assert all("NOT IMPLEMENTED" in t and "PASS" not in t.replace("public checks passed", "") for t in checks), name
-        assert outputs[-1][2].startswith(str(student_edition)), name  # the student package, not the instructor's
+        probe = [text for tags, _, text in outputs if "probe" in tags]
+        assert len(probe) == 1 and probe[0].startswith(str(student_edition)), name  # the student package, not the instructor's
 
 
 def test_does_release_refuse_to_overwrite_a_foreign_folder(tmp_path):
@@ -188,3 +194,43 @@ def test_does_release_refuse_to_overwrite_a_foreign_folder(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lstm_course.cli", "release", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "not empty" in proc.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_does_the_edition_pin_what_a_learner_installs_and_say_how(student_edition):
+    """Does the edition pin every package of the learner's install (JupyterLab too) and give the set-up commands?"""
+    from lstm_course.exercises.release import DEPENDENCIES, SETUP_COMMANDS
+
+    pins = {}
+    for line in (student_edition / "constraints.txt").read_text().splitlines():
+        if "==" in line:
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    project = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if "==" in line:
+            name, version = line.split("==")
+            project[name.lower().replace("_", "-")] = version
+    wanted = [d.split(">")[0].split("=")[0] for d in DEPENDENCIES] + ["jupyterlab", "jupyter-server", "ipykernel", "scipy", "pandas"]
+    assert all(w in pins for w in wanted), [w for w in wanted if w not in pins]
+    assert all(project[n] == v for n, v in pins.items())  # the course's own tested versions, nothing else
+    assert "torch" not in pins and "jupyter-book" not in pins and "nbgrader" not in pins  # not the instructor's tools
+    readme = (student_edition / "README.md").read_text()
+    assert all(f"    {c}\n" in readme for c in SETUP_COMMANDS)
+    assert "pip install -c constraints.txt . jupyterlab" in readme and "lstm-course validate" in readme
+    pyproject = (student_edition / "pyproject.toml").read_text()
+    assert 'lstm-course = "lstm_course.cli:main"' in pyproject  # learners get the `lstm-course validate` command
+
+
+def test_is_the_zip_the_same_edition_and_the_same_bytes_twice(student_edition, tmp_path):
+    """Does `release --zip` write the folder's files under lstm-course-exercises/, byte for byte, reproducibly?"""
+    import zipfile
+
+    from lstm_course.exercises.release import ARCHIVE, zip_edition
+
+    a, b = zip_edition(student_edition, tmp_path / "a.zip"), zip_edition(student_edition, tmp_path / "b.zip")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    files = {f"{ARCHIVE}/{p.relative_to(student_edition).as_posix()}": p.read_bytes() for p in student_edition.rglob("*") if p.is_file()}
+    assert members == files
+    assert not list(tmp_path.glob("*.partial"))

@@ -44,7 +44,18 @@ def test_does_sync_put_check_and_reference_cells_under_a_new_graded_cell():
     sync.sync_notebook(nb, "04_output_gate.ipynb")
     roles = [(c["metadata"].get("lstm_course", {}).get("role"), c["metadata"].get("lstm_course", {}).get("exercise")) for c in nb["cells"]]
     assert roles == [(None, None), ("setup", None), ("graded", "output_gate"), ("check", "output_gate"), ("reference", "output_gate"),
-                     ("graded", "hidden_state"), ("check", "hidden_state"), ("reference", "hidden_state")]
+                     ("graded", "hidden_state"), ("check", "hidden_state"), ("reference", "hidden_state"), ("validate", None)]
+
+
+def test_does_sync_keep_the_validate_cell_last():
+    """Does sync move the validate cell back to the end when a cell was added after it, and restore its source?"""
+    nb = read_notebook(sync.EXERCISES_DIR / "02_forget_gate.ipynb")
+    edited = copy.deepcopy(nb)
+    edited["cells"][-1]["source"] = "validate_here('elsewhere.ipynb')"
+    edited["cells"].append({"cell_type": "code", "id": "mine", "metadata": {}, "outputs": [], "execution_count": None, "source": "1"})
+    changes = sync.sync_notebook(edited, "02_forget_gate.ipynb")
+    assert changes == ["validate cell placed last", "validate cell"]
+    assert edited["cells"][-2]["id"] == "mine" and source(edited["cells"][-1]) == sync.validate_source("02_forget_gate.ipynb")
 
 
 def test_does_a_setup_cell_load_earlier_exercises_from_their_notebooks():
