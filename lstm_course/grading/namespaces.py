@@ -1,0 +1,130 @@
+"""Fencing one learner in: the Linux calls the runner makes before any learner code runs.
+
+Copied into the sandbox next to :mod:`runner`; standard library only (``ctypes`` reaches libc).
+Inside bubblewrap the runner's supervisor calls :func:`unshare_learner` and forks the learner's
+process, which becomes pid 1 of namespaces of its own and, before it touches learner code,
+calls :func:`private_scratch`, then (after the rlimits and, as root, the uid change)
+:func:`drop_capabilities` and :func:`forbid_escapes`:
+
+=====================  =======================================================================
+fresh pid namespace    the learner's process is its init: when it ends, the kernel kills every
+                       process it started (double forks and ``setsid`` included) before the
+                       supervisor hears of the end, so nothing reaches the next learner
+fresh mount namespace  a new ``/proc`` showing the learner's processes only, and new, size-limited
+                       tmpfs on ``/tmp`` and ``/dev/shm``; they vanish with the namespace
+fresh IPC namespace    POSIX message queues die with it too
+no capabilities        so none of the mounts can be undone or added to
+seccomp filter         no new user namespace (it would grant capabilities again, e.g. to mount an
+                       unbounded tmpfs), no kernel keyring (the one store the kernel keeps per uid,
+                       which would let one learner leave data for the next) and no System V IPC
+                       (shared memory outlives its mapping, so the address-space limit misses it)
+=====================  =======================================================================
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import struct
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 38, 22, 47
+SECCOMP_MODE_FILTER = 2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare_learner() -> None:
+    """New mount, IPC and (for the next child) pid namespaces for the calling supervisor process."""
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare(mount, ipc, pid)")
+
+
+def private_scratch(dirs: list[str], size: int) -> None:
+    """In the learner's pid 1 (with CAP_SYS_ADMIN still): its own /proc, tmpfs of ``size`` bytes on ``dirs``."""
+    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    inodes = max(64, size // 16384)
+    for d in dirs:
+        opts = f"size={size},nr_inodes={inodes},mode=1777".encode()
+        _check(_libc.mount(b"tmpfs", d.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {d}")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """Empty the effective, permitted, inheritable and ambient sets (no_new_privs keeps them empty)."""
+    _libc.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    data = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data), "capset")  # _LINUX_CAPABILITY_VERSION_3
+    with open("/proc/self/status") as f:
+        status = f.read()
+    if "CapEff:\t0000000000000000" not in status or "CapPrm:\t0000000000000000" not in status:
+        raise OSError("capabilities are still set after capset")
+
+
+# Syscall numbers per architecture: AUDIT_ARCH, clone, clone3, unshare, then the refused ones:
+# add_key, request_key, keyctl, shmget, semget, msgget.
+_SYSCALLS = {
+    "x86_64": (0xC000003E, 56, 435, 272, 248, 249, 250, 29, 64, 68),
+    "aarch64": (0xC00000B7, 220, 435, 97, 217, 218, 219, 194, 190, 186),
+}
+_RET_ALLOW, _RET_KILL = 0x7FFF0000, 0x80000000
+
+
+def _ret_errno(errno: int) -> int:
+    return 0x00050000 | errno
+
+
+def seccomp_program(machine: str | None = None) -> bytes | None:
+    """The BPF filter of :func:`forbid_escapes` for ``machine`` (default: this one), or None if unknown.
+
+    clone/unshare with CLONE_NEWUSER fail with EPERM; clone3, whose flags a filter cannot read,
+    fails with ENOSYS (glibc then falls back to clone, so fork and threads keep working);
+    the keyring and System V IPC calls fail with EPERM. A system call of another ABI (32-bit int 0x80 or
+    x32 on x86_64) kills the process: its numbers would bypass the checks."""
+    entry = _SYSCALLS.get(machine or platform.machine())
+    if entry is None:
+        return None
+    arch, clone, clone3, unshare, *refused = entry
+    LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    prog = [(LD, 0, 0, 4),  # seccomp_data.arch
+            (JEQ, 1, 0, arch), (RET, 0, 0, _RET_KILL),
+            (LD, 0, 0, 0)]  # seccomp_data.nr
+    if arch == 0xC000003E:
+        prog += [(JGE, 0, 1, 0x40000000), (RET, 0, 0, _RET_KILL)]  # x32 ABI
+    prog += [(JEQ, 0, 1, clone3), (RET, 0, 0, _ret_errno(38))]  # ENOSYS
+    for nr in refused:
+        prog += [(JEQ, 0, 1, nr), (RET, 0, 0, _ret_errno(1))]  # EPERM
+    # clone and unshare: look at the flags (args[0], low 32 bits on a little-endian machine).
+    prog += [(JEQ, 1, 0, clone), (JEQ, 0, 3, unshare),
+             (LD, 0, 0, 16), (JSET, 0, 1, CLONE_NEWUSER), (RET, 0, 0, _ret_errno(1)),
+             (RET, 0, 0, _RET_ALLOW)]
+    return b"".join(struct.pack("=HBBI", *insn) for insn in prog)
+
+
+def forbid_escapes(program: bytes | None) -> None:
+    """no_new_privs, then the seccomp filter (inherited by every process the learner starts)."""
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    if program is None:
+        return
+    filt = ctypes.create_string_buffer(program, len(program))
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = SockFprog(len(program) // 8, ctypes.cast(filt, ctypes.c_void_p))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp filter")
