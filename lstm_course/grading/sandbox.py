@@ -12,8 +12,8 @@ summary quotes it):
                 :mod:`.namespaces`): its own /proc, its own size-limited /tmp and /dev/shm, no
                 capabilities, a seccomp filter; when its turn ends the kernel ends every process
                 it started and drops its files.
-``rlimits``     no isolation at all: learner code runs with the rlimits below, as uid UID_BASE+k
-                when the grader is root, else as the grader's own user. Refused unless asked for
+``rlimits``     no isolation at all: learner code runs with the rlimits below, as an unprivileged
+                uid of its own when the grader is root, else as the grader's own user. Refused unless asked for
                 with ``unsafe_no_isolation`` (``--unsafe-no-isolation``).
 
 If bubblewrap cannot run here, grading is refused with a message that says what is missing and
@@ -21,7 +21,8 @@ how to get it (:data:`HOW_TO_ISOLATE`); there is no silent fallback.
 
 On both layers the learner's process sets rlimits (soft = hard) before any learner code:
 address space, CPU seconds, processes, file size, open files, no core dumps; when the grader
-runs as root it then drops to an unprivileged uid of its own (one per worker slot). The
+runs as root it then drops to an unprivileged uid of its own (one per worker slot, from a range
+this run holds a lock on, so two grading runs on one machine never share one). The
 environment is empty apart from pinning BLAS to one thread. The grader keeps a wall-clock
 deadline per exercise and per learner, caps the bytes it reads, and kills the whole sandbox when
 any of these trips.
@@ -69,13 +70,16 @@ from . import namespaces, sandbox_lib, wire
 from .checks import ORACLE_FUNCTIONS
 
 LAYERS = ("bubblewrap", "rlimits")
-UID_BASE = 61000  # as root, worker slot k runs learners as uid/gid UID_BASE + k (must be unused on the machine)
+# As root, learners run as uids from UID_BASE up, a range of UID_RANGE per run; no account may own them.
+UID_BASE = int(os.environ.get("LSTM_COURSE_UID_BASE", "61000"))
+UID_RANGE, UID_RANGES = 64, 16  # one uid per worker slot within a range; ranges UID_BASE + UID_RANGE * i
+UID_LOCKS = "/run/lock" if os.path.isdir("/run/lock") else tempfile.gettempdir()
 ROOT_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID")  # the zygote's, as root: namespaces, mounts, the uid drop
 
 HOW_TO_ISOLATE = (
     "To isolate learners, install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf "
     "install bubblewrap; Arch: sudo pacman -S bubblewrap), or grade inside the course's container, which works on "
-    "macOS and Windows too (docker build -t lstm-grader -f grader.Dockerfile . ; see the README, 'Grading a class'), "
+    "macOS and Windows too (docker build -f container/Dockerfile -t lstm-grader . ; see container/README.md), "
     "or on Gradescope (lstm-course gradescope-bundle). Grading WITHOUT isolation, where learner code runs as you and "
     "can read and change your files, needs --sandbox rlimits --unsafe-no-isolation.")
 
@@ -167,7 +171,7 @@ def detect_layer(preference: str = "auto", unsafe_no_isolation: bool = False) ->
         if not unsafe_no_isolation:
             raise SandboxUnavailable(
                 "--sandbox rlimits does not isolate learners: their code would run as "
-                + (f"uid {UID_BASE}+worker and could read every world-readable file" if os.geteuid() == 0 else
+                + ("an unprivileged uid and could read every world-readable file" if os.geteuid() == 0 else
                    f"you (uid {os.geteuid()}) and could read and change your files")
                 + ", use the network and leave processes behind. Add --unsafe-no-isolation to grade like that anyway, "
                   "or use --sandbox bubblewrap.")
@@ -178,15 +182,18 @@ def detect_layer(preference: str = "auto", unsafe_no_isolation: bool = False) ->
     return "bubblewrap"
 
 
-def describe(layer: str, limits: Limits, uid: int | None = None) -> str:
-    """What ``layer`` guarantees for a grader running as ``uid`` (default: this process's): one truthful sentence."""
+def describe(layer: str, limits: Limits, uid: int | None = None, uid_base: int | None = None) -> str:
+    """What ``layer`` guarantees for a grader running as ``uid`` (default: this process's): one truthful sentence.
+
+    ``uid_base``: as root, the first uid of the range the run holds (unknown before the sandbox starts)."""
     uid = os.geteuid() if uid is None else uid
+    own = f"uid {uid_base}+worker" if uid_base is not None else f"a uid of its own ({UID_BASE} and up, one per worker)"
     L = limits
     bounds = (f"limits per learner: address space {L.memory_mb} MiB, {L.processes} processes, files of "
               f"{L.file_mb} MiB, {int(L.learner_seconds) + 2} s of CPU, 64 open files, {L.exercise_seconds:g} s "
               f"per exercise and {L.learner_seconds:g} s in all (wall clock); empty environment")
     if layer == "bubblewrap":
-        who = (f"as uid {UID_BASE}+worker (never root)" if uid == 0 else
+        who = (f"as {own}, never root" if uid == 0 else
                f"as uid {uid} (the grader's own user, mapped into a user namespace)")
         seccomp = ("new user namespaces, kernel keyrings and System V IPC are blocked (seccomp)"
                    if namespaces.seccomp_program() is not None else
@@ -198,7 +205,7 @@ def describe(layer: str, limits: Limits, uid: int | None = None) -> str:
                 "user, the course, the gradebook or another learner is visible; it talks to the grader over a socket "
                 f"of its own; {seccomp}; {bounds}")
     if uid == 0:
-        return (f"rlimits only, NO ISOLATION (--unsafe-no-isolation): each learner runs as uid {UID_BASE}+worker, can "
+        return (f"rlimits only, NO ISOLATION (--unsafe-no-isolation): each learner runs as {own}, can "
                 "read every world-readable file (possibly the course's reference solutions and other learners' "
                 "submissions), use the network and see the machine's processes; what it leaves running is killed by "
                 f"uid after it; {bounds}")
@@ -222,6 +229,7 @@ class _Zygote:
     chan: "_Channel"
     scratch: str | None  # rlimits: the slot's scratch folder
     log: Path  # bwrap's and the zygote's stderr (before it silences itself)
+    sandbox_pidfd: int | None = None  # bwrap: the sandbox's pid 1, which exits only once everything in it has
 
 
 class Sandbox:
@@ -233,10 +241,7 @@ class Sandbox:
         self.layer = detect_layer(layer, unsafe_no_isolation)
         self.forbidden = list(forbidden)
         self.root = os.geteuid() == 0
-        taken = [u for u in range(UID_BASE, UID_BASE + 64) if not uid_free(u)]
-        if self.root and taken:
-            raise RuntimeError(f"uids {taken} belong to accounts on this machine; the sandbox needs "
-                               f"{UID_BASE}..{UID_BASE + 63} unused (change sandbox.UID_BASE)")
+        self.uid_base, self._uid_lock = _claim_uids() if self.root else (0, None)
         self.workdir = Path(workdir)
         self.files = sandbox_lib.build(self.workdir / "sandbox")
         os.chmod(workdir, 0o755)
@@ -246,7 +251,7 @@ class Sandbox:
         self.site = os.path.dirname(os.path.dirname(np.__file__))
         self.reported_cpu = 0.0  # CPU seconds the runners say they used (benchmarks; not trusted for grading)
         self._zygotes: dict[int, _Zygote] = {}
-        self.description = describe(self.layer, limits)
+        self.description = describe(self.layer, limits, uid_base=self.uid_base if self.root else None)
         self._probe()
 
     def describe(self) -> str:
@@ -271,9 +276,9 @@ class Sandbox:
                 env["LD_LIBRARY_PATH"] = "/opt/python/lib"
         return binds, env
 
-    def _bwrap_command(self, config: dict) -> list[str]:
+    def _bwrap_command(self, config: dict, info_fd: int) -> list[str]:
         L = self.limits
-        cmd = ["bwrap", *_namespace_flags(self.root), "--hostname", "sandbox", "--clearenv"]
+        cmd = ["bwrap", *_namespace_flags(self.root), "--info-fd", str(info_fd), "--hostname", "sandbox", "--clearenv"]
         binds: list[tuple[str, str]] = []
         for d in ("/usr/lib", "/usr/lib64", "/usr/lib32"):  # shared libraries; not /usr/local, /usr/share, /usr/bin
             if os.path.isdir(d) and not os.path.islink(d):
@@ -328,29 +333,39 @@ class Sandbox:
                     hidden.append(dest + host[len(src):])
         return sorted(set(hidden))
 
-    def _command(self, slot: int, scratch: str | None) -> list[str]:
-        uid = UID_BASE + slot if self.root else 0
+    def _command(self, slot: int, scratch: str | None, info_fd: int) -> list[str]:
+        if slot >= UID_RANGE:
+            raise RuntimeError(f"at most {UID_RANGE} workers")
+        uid = self.uid_base + slot if self.root else 0
         L = self.limits
         config = {"uid": uid, "gid": uid, "isolate": self.layer == "bubblewrap",
                   "limits": [L.memory_mb * 2**20, int(L.learner_seconds) + 2, L.processes, L.file_mb * 2**20]}
         if self.layer == "bubblewrap":
-            return self._bwrap_command(config)
+            return self._bwrap_command(config, info_fd)
         config.update(lib=str(self.files / "lib"), site=self.site, scratch=[str(scratch)], scratch_bytes=0)
         return ["env", "-i", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1",
                 self.python, "-I", "-S", str(self.files / "runner.py"), json.dumps(config)]
 
-    def _kill(self, proc: subprocess.Popen, slot: int) -> None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # bwrap's --die-with-parent takes the whole sandbox with it
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.root:
-            # Without namespaces (rlimits) whatever escaped the process group still runs as the slot's uid.
+    def _kill(self, zygote: _Zygote, slot: int) -> None:
+        proc = zygote.proc
+        if proc.returncode is None:  # once reaped, its pid may belong to anyone
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # bwrap's --die-with-parent takes the whole sandbox with it
+            except (ProcessLookupError, PermissionError):
+                pass
+        if zygote.sandbox_pidfd is not None:
+            # ... asynchronously: wait until the sandbox's pid 1 has gone, which the kernel lets happen only
+            # after every process inside has (so nothing of this sandbox outlives the call, or the run).
+            select.select([zygote.sandbox_pidfd], [], [], 10)
+            os.close(zygote.sandbox_pidfd)
+            zygote.sandbox_pidfd = None
+        if self.root and self.layer == "rlimits":
+            # Without namespaces whatever escaped the process group still runs as the slot's uid.
             pid = os.fork()
             if pid == 0:
                 try:
-                    os.setgid(UID_BASE + slot)
-                    os.setuid(UID_BASE + slot)
+                    os.setgid(self.uid_base + slot)
+                    os.setuid(self.uid_base + slot)
                     os.kill(-1, signal.SIGKILL)
                 finally:
                     os._exit(0)
@@ -417,21 +432,30 @@ class Sandbox:
         if self.layer != "bubblewrap":
             scratch = tempfile.mkdtemp(prefix=f"lstm-grade-slot{slot}-")
             if self.root:
-                os.chown(scratch, UID_BASE + slot, UID_BASE + slot)
+                os.chown(scratch, self.uid_base + slot, self.uid_base + slot)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        info_r, info_w = os.pipe()
         log = self.workdir / f"zygote{slot}.log"
         with open(log, "wb") as err, theirs:
-            proc = subprocess.Popen(self._command(slot, scratch), stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
-                                    stderr=err, cwd=scratch or "/", start_new_session=True)
+            try:
+                proc = subprocess.Popen(self._command(slot, scratch, info_w), stdin=theirs.fileno(),
+                                        stdout=subprocess.DEVNULL, stderr=err, cwd=scratch or "/",
+                                        start_new_session=True, pass_fds=(info_w,))
+            finally:
+                os.close(info_w)
         zygote = _Zygote(proc, ours, _Channel(ours.fileno(), self.limits.output_mb * 2**20), scratch, log)
         self._zygotes[slot] = zygote
         zygote.chan.limit_text = "30 s to start the sandbox"
         try:
+            if self.layer == "bubblewrap":
+                zygote.sandbox_pidfd = os.pidfd_open(_read_info(info_r, time.monotonic() + 30)["child-pid"])
             zygote.chan.expect(zygote.chan.recv(time.monotonic() + 30), "zygote")
-        except (_Stop, _Died) as e:
+        except (_Stop, _Died, OSError, ValueError, KeyError) as e:
             reason = str(e) or "its process ended before it was ready"
             self._end_zygote(slot)
             raise _Stop(reason + self._log_tail(slot)) from None
+        finally:
+            os.close(info_r)
         zygote.chan.limit_text = "its processes went on after it had closed its channel"
         return zygote
 
@@ -464,15 +488,18 @@ class Sandbox:
 
     def _end_zygote(self, slot: int) -> None:
         zygote = self._zygotes.pop(slot)
-        self._kill(zygote.proc, slot)
+        self._kill(zygote, slot)
         zygote.sock.close()
         if zygote.scratch:
             shutil.rmtree(zygote.scratch, ignore_errors=True)
 
     def close(self) -> None:
-        """Stop every zygote (end of the run)."""
+        """Stop every zygote (end of the run) and give the uid range back."""
         for slot in list(self._zygotes):
             self._end_zygote(slot)
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
     def _session(self, pending, runs, slot, blocked, deadline) -> set[str]:
         """One learner process for ``pending``; returns the exercises it finished or that failed in it."""
@@ -597,6 +624,22 @@ class Sandbox:
             return {"t": "err", "type": kind, "msg": f"{name}: {e}"[:1000]}
 
 
+def _read_info(fd: int, deadline: float) -> dict:
+    """bwrap's --info-fd JSON (it closes the pipe once written)."""
+    data = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise _Stop("bwrap did not start in time")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    if not data:
+        raise _Died()
+    return json.loads(data)
+
+
 def _names(v) -> list[str]:
     return [str(x)[:100] for x in v[:20]] if isinstance(v, list) else []
 
@@ -671,6 +714,35 @@ class _Channel:
     def expect(msg, kind: str, **fields) -> None:
         if not (isinstance(msg, dict) and msg.get("t") == kind and all(msg.get(k) == v for k, v in fields.items())):
             raise _Stop("sent data out of order (tampering with the grader's channel?); the grader stopped it")
+
+
+def _claim_uids() -> tuple[int, int]:
+    """As root: the first uid of a range no account owns, no process uses and no other grading run
+    holds, and the fd of the lock that holds it for this run (two runs sharing a uid would share a
+    process limit, and one's clean-up could end the other's learners)."""
+    import fcntl
+
+    busy = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            busy.add(os.stat(f"/proc/{pid}").st_uid)
+        except OSError:
+            pass
+    for i in range(UID_RANGES):
+        base = UID_BASE + UID_RANGE * i
+        uids = range(base, base + UID_RANGE)
+        if busy.intersection(uids) or not all(uid_free(u) for u in uids):
+            continue
+        fd = os.open(os.path.join(UID_LOCKS, f"lstm-course-uids-{base}.lock"),
+                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return base, fd
+    raise RuntimeError(f"no free range of {UID_RANGE} uids from {UID_BASE} to {UID_BASE + UID_RANGE * UID_RANGES - 1}: "
+                       "accounts or other grading runs use them all (set LSTM_COURSE_UID_BASE to another first uid)")
 
 
 def uid_free(uid: int) -> bool:
