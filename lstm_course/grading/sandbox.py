@@ -319,7 +319,7 @@ class Sandbox:
 
         The interpreter needs none of them (it runs with -I -S), and one may hold this course, its
         reference solutions included (a system-wide pip install, a Debian package)."""
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder holding lstm_course
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # lstm_course itself
         candidates = {os.path.realpath(p) for p in glob.glob("/usr/lib*/python3*/*-packages")}
         candidates.add(os.path.realpath(package))
         candidates.add(os.path.join(os.path.realpath(sysconfig.get_path("stdlib")), "site-packages"))

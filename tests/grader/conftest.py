@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -328,7 +329,10 @@ def submissions_dir(tmp_path_factory) -> Path:
     write_folder(root / "snoop", replace_cell(nbs, "forget_gate", snoop_source([
         str(home / ".ssh"), str(home / ".ssh" / "id_ed25519"), str(home / ".bash_history"), str(home),
         str(root / "correct" / "02_forget_gate.ipynb"), str(root), str(tmp_path_factory.getbasetemp()),
-        str(REPO / "lstm_course" / "gates.py"), "/root", "/home", "/work"])))
+        str(REPO / "lstm_course" / "gates.py"), "/root", "/home", "/work",
+        # the interpreter's and the system's package folders (where a pip install of this course would be)
+        f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
+        "/usr/lib/python3/dist-packages"])))
     # A conftest.py shipped in the submission itself: never imported by the grader.
     (root / "conftest_pass_all" / "conftest.py").write_text(
         "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"

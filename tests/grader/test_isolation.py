@@ -5,18 +5,20 @@ These hold whatever the grader's uid: CI runs them as root and again as an ordin
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
 import pytest
 
 from lstm_course.grading.engine import GradingRun, Options
-from lstm_course.grading.sandbox import Limits, describe
+from lstm_course.grading.sandbox import Limits, Sandbox, describe
 
 from .conftest import layer_or_skip, notebooks, replace_cell, write_folder
 
@@ -226,3 +228,16 @@ def test_a_machine_without_bubblewrap_is_told_what_to_do(tmp_path):
                   "apt-get install bubblewrap", "container/Dockerfile", "gradescope-bundle", "--unsafe-no-isolation"):
         assert words in r.stderr
     assert not out.exists()
+
+
+def test_python_package_folders_are_masked_in_the_sandbox():
+    """site-packages of the interpreter and the system's dist-packages (a pip install of this course, its
+    reference included) are empty in the sandbox, wherever they are bound from."""
+    stdlib = os.path.realpath(sysconfig.get_path("stdlib"))
+    hidden = Sandbox._hidden([(stdlib, "/opt/python/lib/python3.11"), ("/usr/lib", "/usr/lib")])
+    if os.path.isdir(os.path.join(stdlib, "site-packages")):
+        assert "/opt/python/lib/python3.11/site-packages" in hidden
+    for d in glob.glob("/usr/lib/python3*/*-packages"):
+        assert os.path.realpath(d) in hidden
+    repo = os.path.realpath(Path(__file__).resolve().parents[2])  # the folder holding lstm_course
+    assert Sandbox._hidden([(repo, "/x")]) == ["/x/lstm_course"]
