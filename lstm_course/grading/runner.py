@@ -3,17 +3,16 @@
 Started as ``python -I -S runner.py CONFIG`` (CONFIG: JSON, see :mod:`.sandbox`) in an empty
 environment, with a Unix socket to the grader on stdin, it is a *zygote* (:func:`main`): it
 imports numpy once, then per learner receives from the grader a fresh socket of that learner's
-own (``SCM_RIGHTS``) and forks a *supervisor* (:func:`supervise`), which forks the learner's
-process (:func:`learner`). Inside bubblewrap that process is pid 1 of new pid, mount and IPC
-namespaces (:mod:`namespaces`): when it ends, every process it started ends with it, and its
-private /proc, /tmp and /dev/shm vanish. Before it touches learner code it closes the zygote's
-socket, sets the limits, drops root (to UID/GID) or its capabilities, and installs the seccomp
-filter; then it serves one job (:func:`serve`): for each exercise, the learner's graded-cell
-source, the import lines of their notebook, the names to bind to *oracles* and the inputs of
-every check. It executes the cell in a fresh namespace, calls the learner's function on each
+own (``SCM_RIGHTS``) and forks the learner's process (:func:`learner`). Inside bubblewrap that
+process is pid 1 of new pid and mount namespaces (:mod:`namespaces`): when it ends, every
+process it started ends with it, and its private /proc and /tmp vanish. Before it touches
+learner code it closes the zygote's socket, sets the limits, drops root (to UID/GID) and its
+capabilities, and installs the seccomp filter; then it serves one job (:func:`serve`): for each
+exercise, the learner's graded-cell source, the import lines of their notebook, the names to
+bind to *oracles* and the inputs of every check. It executes the cell in a fresh namespace, calls the learner's function on each
 check's inputs and streams the result back on the learner's socket as plain data (:mod:`wire`).
-It never receives expected outputs, checks, hints, or reference code. The supervisor, which never
-runs learner code, reports the exit status on the zygote's socket once the learner's namespace is
+It never receives expected outputs, checks, hints, or reference code. The zygote, which never
+runs learner code, reports the exit status on its own socket once the learner's namespaces are
 empty.
 
 Oracles: while grading ``lstm_cell_forward``, the names ``forget_gate`` ... are bound to stubs
@@ -158,7 +157,7 @@ class SGD:
 
 
 def kill_uid(uid: int) -> None:
-    """From the (root) supervisor, without namespaces: kill every process of ``uid``, i.e. whatever a learner left running."""
+    """From the (root) zygote, without namespaces: kill every process of ``uid``, i.e. whatever a learner left running."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -184,10 +183,14 @@ def wipe(folder: str) -> None:
 
 
 def main() -> None:
-    """The zygote: import numpy once, then per learner fork a supervisor for the socket it is sent.
+    """The zygote: import numpy once, then per learner fork the learner's process for the socket it is sent.
 
     It never runs learner code and never holds a learner's socket longer than the fork takes.
-    Each learner pays for two forks, not for starting Python and importing numpy."""
+    With namespaces it unshares new pid and mount namespaces just for that fork and returns to
+    its own at once, so the child is pid 1 of namespaces of its own and the zygote is in none of
+    them. It reports the child's wait status once the child has ended: with namespaces the kernel
+    has then killed and reaped everything the child started. Each learner pays for a fork, not
+    for starting Python and importing numpy."""
     zygote = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # learner output (print, stray writes to 0/1/2) goes nowhere
@@ -196,7 +199,8 @@ def main() -> None:
     chan = Channel(zygote.fileno())
     sys.path.insert(0, CONFIG["lib"])
     __import__("lstm_course")  # the helper-only stand-in, loaded while its files are surely readable
-    program = namespaces.seccomp_program()
+    isolate = CONFIG["isolate"]
+    fence = namespaces.Fence(CONFIG["scratch"], CONFIG["scratch_bytes"])
     chan.send({"t": "zygote"})
     while True:
         try:
@@ -209,50 +213,36 @@ def main() -> None:
             for fd in fds:
                 os.close(fd)
             continue
-        pid = os.fork()
-        if pid == 0:
-            try:
-                supervise(zygote, chan, fds[0], program)
-            finally:
-                os._exit(70)
-        os.close(fds[0])
-        os.waitpid(pid, 0)
+        pid, status, error = None, None, None
+        try:
+            if isolate:
+                fence.unshare()
+            pid = os.fork()
+            if pid == 0:
+                code = 70  # an exception of ours, not the learner's (theirs are caught in serve)
+                try:
+                    learner(zygote, fds[0], fence)
+                    code = 0
+                finally:
+                    os._exit(code)
+        except OSError as e:
+            error = str(e)
+        finally:
+            os.close(fds[0])
+            if isolate:
+                fence.return_home()  # if this fails the zygote dies, and the grader starts another
+        if pid is not None:
+            _, status = os.waitpid(pid, 0)
+        if not isolate:
+            if CONFIG["uid"] > 0 and os.getuid() == 0:
+                kill_uid(CONFIG["uid"])
+            for d in CONFIG["scratch"]:
+                if os.path.isdir(d):
+                    wipe(d)
+        chan.send({"t": "exited", "status": status, "error": error})
 
 
-def supervise(zygote: socket.socket, chan: Channel, fd: int, program: bytes | None) -> None:
-    """One learner's supervisor: start the learner's process, wait for it, report its exit status.
-
-    With namespaces the learner's process is pid 1 of its own pid namespace, so by the time
-    ``waitpid`` returns the kernel has killed and reaped everything it started."""
-    chan.pid = os.getpid()
-    isolate = CONFIG["isolate"]
-    status, error = None, None
-    try:
-        if isolate:
-            namespaces.unshare_learner()
-        pid = os.fork()
-        if pid == 0:
-            code = 70  # an exception of ours, not the learner's (theirs are caught in serve)
-            try:
-                learner(zygote, fd, program)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(fd)
-        _, status = os.waitpid(pid, 0)
-    except OSError as e:
-        error = str(e)
-    if not isolate:
-        if CONFIG["uid"] > 0 and os.getuid() == 0:
-            kill_uid(CONFIG["uid"])
-        for d in CONFIG["scratch"]:
-            if os.path.isdir(d):
-                wipe(d)
-    chan.send({"t": "exited", "status": status, "error": error})
-    os._exit(0)
-
-
-def learner(zygote: socket.socket, fd: int, program: bytes | None) -> None:
+def learner(zygote: socket.socket, fd: int, fence: "namespaces.Fence") -> None:
     """The learner's process: fence itself in, then serve the job that arrives on its own socket."""
     zygote.close()  # first of all: nothing the learner runs may reach the zygote's socket
     if fd != LEARNER_FD:
@@ -263,11 +253,11 @@ def learner(zygote: socket.socket, fd: int, program: bytes | None) -> None:
     isolate, (mem, cpu, nproc, fsize) = CONFIG["isolate"], CONFIG["limits"]
     try:
         if isolate:
-            namespaces.private_scratch(CONFIG["scratch"], CONFIG["scratch_bytes"])
+            fence.private_scratch()
         set_limits(mem, cpu, nproc, fsize)
         drop_privileges(CONFIG["uid"], CONFIG["gid"])
-        namespaces.drop_capabilities()
-        namespaces.forbid_escapes(program)
+        fence.drop_capabilities()
+        fence.forbid_escapes()
         os.chdir(CONFIG["scratch"][0])
     except OSError as e:
         chan.send({"t": "setup_error", "error": str(e)})

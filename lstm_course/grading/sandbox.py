@@ -8,8 +8,8 @@ summary quotes it):
                 namespace when the grader is not root), seeing the Python interpreter, numpy and
                 the generated helper library read-only, and nothing else: not the course's
                 repository, not the submissions, not the gradebook, not the grader's home. Each
-                learner then runs in pid, mount and IPC namespaces of its own inside it (see
-                :mod:`.namespaces`): its own /proc, its own size-limited /tmp and /dev/shm, no
+                learner then runs in pid and mount namespaces of its own inside it (see
+                :mod:`.namespaces`): its own /proc, its own size-limited /tmp (/dev/shm links there), no
                 capabilities, a seccomp filter; when its turn ends the kernel ends every process
                 it started and drops its files.
 ``rlimits``     no isolation at all: learner code runs with the rlimits below, as an unprivileged
@@ -31,9 +31,8 @@ Each worker slot keeps one sandboxed *zygote* (:mod:`.runner`): a Python that im
 once. Per learner the grader makes a fresh socket pair, passes one end to the zygote over the
 zygote's own socket (``SCM_RIGHTS``) and keeps the other: that learner's channel, held by no one
 else (the learner's process closes the zygote's socket before anything else, and a process it
-leaves behind dies with its pid namespace). The zygote forks a supervisor, which forks the
-learner's process and, once it and everything it started have ended, reports ``exited`` with
-the wait status on the zygote's socket. After a crash the zygote is reused; after a hang or a
+leaves behind dies with its pid namespace). The zygote forks the learner's process and, once it
+and everything it started have ended, reports ``exited`` with the wait status on its own socket. After a crash the zygote is reused; after a hang or a
 protocol violation the grader throws the whole sandbox away and starts another.
 
 Protocol on a learner's channel (all frames :mod:`wire`): the grader sends one job and the
@@ -74,7 +73,13 @@ LAYERS = ("bubblewrap", "rlimits")
 UID_BASE = int(os.environ.get("LSTM_COURSE_UID_BASE", "61000"))
 UID_RANGE, UID_RANGES = 64, 16  # one uid per worker slot within a range; ranges UID_BASE + UID_RANGE * i
 UID_LOCKS = "/run/lock" if os.path.isdir("/run/lock") else tempfile.gettempdir()
-ROOT_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID")  # the zygote's, as root: namespaces, mounts, the uid drop
+# The zygote's capabilities: namespaces and mounts (SYS_ADMIN), going back to its own mount namespace
+# (SYS_CHROOT) and, as root, the uid drop (SETUID, SETGID). Learner processes drop them all.
+ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SYS_CHROOT")
+ROOT_CAPABILITIES = ZYGOTE_CAPABILITIES + ("CAP_SETUID", "CAP_SETGID")
+# /dev holds these devices only (no devpts: bwrap's --dev would need a second, nested user namespace,
+# from which the zygote could not return to its own pid namespace).
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 HOW_TO_ISOLATE = (
     "To isolate learners, install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf "
@@ -98,7 +103,7 @@ class Limits:
     processes: int = 16  # per sandbox uid (threads count too)
     file_mb: int = 16  # largest file the learner may write
     output_mb: int = 32  # bytes the grader reads from one learner in total
-    scratch_mb: int = 64  # size of each of the learner's private /tmp and /dev/shm (bubblewrap)
+    scratch_mb: int = 64  # size of the learner's private /tmp, which /dev/shm links to (bubblewrap)
 
 
 @dataclass
@@ -140,7 +145,9 @@ def _namespace_flags(root: bool) -> list[str]:
         for cap in ROOT_CAPABILITIES:
             flags += ["--cap-add", cap]
     else:
-        flags += ["--unshare-user", "--cap-add", "CAP_SYS_ADMIN"]
+        flags += ["--unshare-user"]
+        for cap in ZYGOTE_CAPABILITIES:
+            flags += ["--cap-add", cap]
     return flags
 
 
@@ -193,15 +200,15 @@ def describe(layer: str, limits: Limits, uid: int | None = None, uid_base: int |
               f"{L.file_mb} MiB, {int(L.learner_seconds) + 2} s of CPU, 64 open files, {L.exercise_seconds:g} s "
               f"per exercise and {L.learner_seconds:g} s in all (wall clock); empty environment")
     if layer == "bubblewrap":
-        who = (f"as {own}, never root" if uid == 0 else
+        who = (f"as {own} (never root)" if uid == 0 else
                f"as uid {uid} (the grader's own user, mapped into a user namespace)")
-        seccomp = ("new user namespaces, kernel keyrings and System V IPC are blocked (seccomp)"
+        seccomp = ("new user namespaces, kernel keyrings, System V IPC and message queues are blocked (seccomp)"
                    if namespaces.seccomp_program() is not None else
                    "WARNING: no seccomp filter for this CPU architecture, so new user namespaces are not blocked")
-        return (f"bubblewrap: each learner runs {who} without capabilities, in pid, mount and IPC namespaces of its "
+        return (f"bubblewrap: each learner runs {who} without capabilities, in pid and mount namespaces of its "
                 "own (every process it starts ends when its turn does) and without network; it sees only the Python "
-                "interpreter, numpy and the grader's helper library, read-only, and a /tmp and a /dev/shm of its own "
-                f"({L.scratch_mb} MiB each, discarded after it); nothing else is writable, and no file of the grader's "
+                f"interpreter, numpy and the grader's helper library, read-only, and a /tmp of its own ({L.scratch_mb} "
+                "MiB, /dev/shm included, discarded after it); nothing else is writable, and no file of the grader's "
                 "user, the course, the gradebook or another learner is visible; it talks to the grader over a socket "
                 f"of its own; {seccomp}; {bounds}")
     if uid == 0:
@@ -303,12 +310,15 @@ class Sandbox:
             cmd += ["--ro-bind", src, dest]
         for dest in self._hidden(binds):
             cmd += ["--perms", "0755", "--size", "4096", "--tmpfs", dest, "--remount-ro", dest]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "0755", "--dir", "/tmp", "--chdir", "/",
-                "--remount-ro", "/dev", "--remount-ro", "/"]
+        cmd += ["--proc", "/proc", "--perms", "0755", "--tmpfs", "/dev"]
+        for d in DEVICES:
+            cmd += ["--dev-bind", f"/dev/{d}", f"/dev/{d}"]
+        cmd += ["--symlink", "/tmp", "/dev/shm", "--symlink", "/proc/self/fd", "/dev/fd",
+                "--perms", "0755", "--dir", "/tmp", "--chdir", "/", "--remount-ro", "/dev", "--remount-ro", "/"]
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
         for k, v in env.items():
             cmd += ["--setenv", k, v]
-        config.update(lib="/opt/grader/lib", site="/opt/site", scratch=["/tmp", "/dev/shm"],
+        config.update(lib="/opt/grader/lib", site="/opt/site", scratch=["/tmp"],
                       scratch_bytes=L.scratch_mb * 2**20)
         python_in = python[0][1]
         return cmd + [python_in, "-I", "-S", "/opt/grader/runner.py", json.dumps(config)]
@@ -471,7 +481,7 @@ class Sandbox:
         return _Channel(ours.fileno(), self.limits.output_mb * 2**20), ours
 
     def _exit_status(self, zygote: _Zygote, deadline: float) -> int | None:
-        """The learner process's wait status, from its supervisor, once every process it started has ended."""
+        """The learner process's wait status, from the zygote, once every process it started has ended."""
         msg = zygote.chan.recv(deadline)
         zygote.chan.expect(msg, "exited")
         if msg.get("error"):
@@ -564,7 +574,7 @@ class Sandbox:
                     raise _Died(status, reported=True)
                 healthy = True
             except _Died as e:
-                if not e.reported:  # the channel closed: the supervisor tells how the process ended
+                if not e.reported:  # the channel closed: the zygote tells how the process ended
                     e.status = self._exit_status(zygote, time.monotonic() + 5)
                 healthy = True  # the zygote itself is fine: the next learner can use it
                 raise _Stop(f"the process {self._death(e.status)}", died=True) from None
@@ -645,7 +655,7 @@ def _names(v) -> list[str]:
 
 
 class _Died(Exception):
-    """A channel closed; ``status`` is the learner process's wait status once its supervisor reported it."""
+    """A channel closed; ``status`` is the learner process's wait status once the zygote reported it."""
 
     def __init__(self, status: int | None = None, reported: bool = False) -> None:
         super().__init__()

@@ -249,7 +249,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
 """),
     "missing_bias": ("forget_gate", SIG + "    return sigmoid(concat_hx(h_prev, x_t) @ W_f.T)\n"),
     # 1 GiB wherever it can write (16 MiB files: the file-size limit); full marks only if anything landed
-    # outside the private /tmp and /dev/shm, or more than their 64 MiB each did.
+    # outside the private /tmp (which /dev/shm links to), or more than its 64 MiB did.
     "disk_fill": ("forget_gate", SIG + """
     import os
     if not _WALK:
@@ -262,7 +262,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
             written = 0
             for i in range(64):
                 try:
-                    with open(os.path.join(d, f'fill{i}'), 'wb', buffering=0) as f:
+                    with open(os.path.join(d, f'fill-{len(d)}-{i}'), 'wb', buffering=0) as f:
                         for _ in range(16):
                             written += f.write(chunk)
                 except OSError:
@@ -275,7 +275,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
                 outside += written
         _WALK[0] = (outside, inside)
     outside, inside = _WALK[0]
-    if outside or inside > 2 * 64 * 2**20:
+    if outside or inside > 64 * 2**20:
         return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
     return np.zeros(1)
 """),

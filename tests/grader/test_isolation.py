@@ -183,7 +183,7 @@ def test_the_layer_and_its_guarantees_are_stated_everywhere(tmp_path):
     assert stated in (tmp_path / "out" / "summary.md").read_text()
     state = json.loads((tmp_path / "out" / ".state" / "ann.json").read_text())
     assert state["sandbox"] == stated
-    for words in ("pid, mount and IPC namespaces of its own", "without network", "64 MiB each",
+    for words in ("pid and mount namespaces of its own", "without network", "/tmp of its own (64 MiB, /dev/shm included",
                   "no file of the grader's user, the course, the gradebook or another learner is visible"):
         assert words in stated
 
@@ -191,7 +191,7 @@ def test_the_layer_and_its_guarantees_are_stated_everywhere(tmp_path):
 def test_describe_is_truthful_per_layer_and_uid():
     limits = Limits()
     assert "as uid 1000 (the grader's own user, mapped into a user namespace)" in describe("bubblewrap", limits, uid=1000)
-    assert "as uid 61064+worker, never root" in describe("bubblewrap", limits, uid=0, uid_base=61064)
+    assert "as uid 61064+worker (never root) without capabilities" in describe("bubblewrap", limits, uid=0, uid_base=61064)
     plain = describe("rlimits", limits, uid=1000)
     assert plain.startswith("rlimits only, NO ISOLATION") and "can read and change every file that user can" in plain
     assert "~/.ssh" in plain and "leave processes running after the run" in plain
