@@ -84,7 +84,7 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 HOW_TO_ISOLATE = (
     "To isolate learners, install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf "
     "install bubblewrap; Arch: sudo pacman -S bubblewrap), or grade inside the course's container, which works on "
-    "macOS and Windows too (docker build -f container/Dockerfile -t lstm-grader . ; see container/README.md), "
+    "macOS and Windows too (docker build -f container/Dockerfile -t lstm-grader . ; its header says how to run it), "
     "or on Gradescope (lstm-course gradescope-bundle). Grading WITHOUT isolation, where learner code runs as you and "
     "can read and change your files, needs --sandbox rlimits --unsafe-no-isolation.")
 
