@@ -5,8 +5,9 @@ Modules, in the order a grading run uses them:
     submissions   read each learner's folder or .zip without trusting it; find graded cells
     checks        per exercise: inputs (public, and hidden ones seeded by learner), reference, comparison, hints
     sandbox_lib   the sandbox's helper-only stand-in for lstm_course (no solution can reach it)
-    sandbox       one bounded process per learner (bubblewrap, unshare or rlimits) and the grader's side of the talk
+    sandbox       one fenced-in process per learner (bubblewrap, or refuse) and the grader's side of the talk
     runner        the learner-side script inside the sandbox (numpy and the standard library only)
+    namespaces    the Linux calls that fence each learner in: its own pid, mount and IPC namespaces, seccomp
     wire          the only data format crossing the sandbox boundary (JSON + raw arrays, no pickle)
     engine        a run: pytest collects hidden_checks once, parametrized by (learner, exercise, check)
     hidden_checks the test module pytest collects

@@ -10,16 +10,20 @@ from pathlib import Path
 def _grade(args: argparse.Namespace) -> int:
     from . import reports
     from .engine import FORMATS, GradingRun, Options
-    from .sandbox import Limits
+    from .sandbox import Limits, describe, detect_layer
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     try:
         options = Options(
-            workers=args.workers, formats=formats, sandbox=args.sandbox, progress=not args.no_progress,
+            workers=args.workers, formats=formats, sandbox=args.sandbox, unsafe_no_isolation=args.unsafe_no_isolation,
+            progress=not args.no_progress,
             fresh=args.fresh, forbidden=tuple(m.strip() for m in args.forbid.split(",") if m.strip()),
             limits=Limits(learner_seconds=args.time_limit, exercise_seconds=min(args.exercise_time_limit, args.time_limit),
                           memory_mb=args.memory_mb),
         )
+        # Said before any learner code runs: which layer, and exactly what it guarantees (refused if none works).
+        layer = detect_layer(options.sandbox, options.unsafe_no_isolation)
+        print(("WARNING: " if layer == "rlimits" else "") + "sandbox: " + describe(layer, options.limits), file=sys.stderr)
         run = GradingRun(Path(args.submissions), Path(args.out), options)
         t0 = time.perf_counter()
         states = run.grade()
@@ -63,8 +67,12 @@ def add_commands(sub) -> None:
                    help="comma-separated outputs: csv, feedback, summary, gradescope (default csv,feedback,summary)")
     p.add_argument("--forbid", default="torch,tensorflow,jax,keras,sklearn,scipy",
                    help="comma-separated modules graded code may not import (default torch,tensorflow,jax,keras,sklearn,scipy)")
-    p.add_argument("--sandbox", default="auto", choices=("auto", "bubblewrap", "unshare", "rlimits"),
-                   help="isolation layer (default auto: the strongest this machine offers)")
+    p.add_argument("--sandbox", default="auto", choices=("auto", "bubblewrap", "rlimits"),
+                   help="isolation layer (default auto: bubblewrap; grading is refused, saying why, if it cannot run); "
+                        "rlimits isolates nothing and needs --unsafe-no-isolation")
+    p.add_argument("--unsafe-no-isolation", action="store_true",
+                   help="allow --sandbox rlimits: learner code then runs as you (or, as root, as a uid of its own) and "
+                        "can read your files, use the network and leave processes running")
     p.add_argument("--fresh", action="store_true", help="regrade everyone, ignoring results kept in OUT/.state")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_grade)

@@ -39,7 +39,7 @@ import pytest
 from .. import course
 from . import reports, sandbox_lib, submissions
 from .checks import SPECS, Check, checks_for, evaluate, make_inputs
-from .sandbox import ExerciseJob, Limits, Sandbox
+from .sandbox import ExerciseJob, Limits, Sandbox, detect_layer
 
 GRADER_VERSION = "1"
 FORMATS = ("csv", "feedback", "summary", "gradescope")
@@ -50,7 +50,8 @@ class Options:
     workers: int = 2
     limits: Limits = field(default_factory=Limits)
     formats: tuple[str, ...] = ("csv", "feedback", "summary")
-    sandbox: str = "auto"  # auto, bubblewrap, unshare, rlimits
+    sandbox: str = "auto"  # auto (= bubblewrap, or refuse), bubblewrap, rlimits
+    unsafe_no_isolation: bool = False  # the only way to let sandbox="rlimits" run learner code unisolated
     forbidden: tuple[str, ...] = submissions.DEFAULT_FORBIDDEN
     progress: bool = True
     fresh: bool = False  # ignore earlier results in out/.state
@@ -171,6 +172,8 @@ class GradingRun:
     # ------------------------------------------------------------------ driving
     def grade(self) -> list[dict]:
         self._t0 = time.perf_counter()
+        # Refuse before touching anything when no allowed sandbox layer works here (SandboxUnavailable).
+        detect_layer(self.options.sandbox, self.options.unsafe_no_isolation)
         self.out.mkdir(parents=True, exist_ok=True)
         self.out.chmod(0o700)  # the gradebook is nobody else's business, sandboxed learners included
         entries = submissions.discover(self.root)
@@ -186,7 +189,8 @@ class GradingRun:
         self._total = len(self.learners)
         if self.learners:
             with tempfile.TemporaryDirectory(prefix="lstm-grade-") as tmp:
-                self.sandbox = Sandbox(Path(tmp), self.options.limits, self.options.sandbox, self.options.forbidden)
+                self.sandbox = Sandbox(Path(tmp), self.options.limits, self.options.sandbox, self.options.forbidden,
+                                       self.options.unsafe_no_isolation)
                 self._run_pytest(Path(tmp))
         states = [self.results[learner] for learner, _ in entries if learner in self.results]
         self._write_gradebook(states)

@@ -1,32 +1,42 @@
 """The learner-side runner: the only code that executes inside the sandbox next to learner code.
 
-Started as ``python -I -S runner.py UID GID LIBDIR SITEDIR MEM CPU NPROC FSIZE SCRATCH`` in an
-empty environment, it is a *zygote* (:func:`main`): it imports numpy once, then forks one child
-per learner. The child sets the limits and drops root (to UID/GID) before it touches learner
-code, then serves one job (:func:`serve`): for each exercise, the learner's graded-cell source,
-the import lines of their notebook, the names to bind to *oracles* and the inputs of every
-check. It executes the cell in a fresh namespace, calls the learner's function on each check's
-inputs and streams the result back on stdout as plain data (:mod:`wire`). It never receives
-expected outputs, checks, hints, or reference code.
+Started as ``python -I -S runner.py CONFIG`` (CONFIG: JSON, see :mod:`.sandbox`) in an empty
+environment, with a Unix socket to the grader on stdin, it is a *zygote* (:func:`main`): it
+imports numpy once, then per learner receives from the grader a fresh socket of that learner's
+own (``SCM_RIGHTS``) and forks the learner's process (:func:`learner`). Inside bubblewrap that
+process is pid 1 of new pid and mount namespaces (:mod:`namespaces`): when it ends, every
+process it started ends with it, and its private /proc and /tmp vanish. Before it touches
+learner code it closes the zygote's socket, sets the limits, drops root (to UID/GID) and its
+capabilities, and installs the seccomp filter; then it serves one job (:func:`serve`): for each
+exercise, the learner's graded-cell source, the import lines of their notebook, the names to
+bind to *oracles* and the inputs of every check. It executes the cell in a fresh namespace, calls the learner's function on each
+check's inputs and streams the result back on the learner's socket as plain data (:mod:`wire`).
+It never receives expected outputs, checks, hints, or reference code. The zygote, which never
+runs learner code, reports the exit status on its own socket once the learner's namespaces are
+empty.
 
 Oracles: while grading ``lstm_cell_forward``, the names ``forget_gate`` ... are bound to stubs
 that send their arguments to the grader and return the reference's answer, so one early
 mistake does not cascade. The grader, not this script, decides which oracle calls it answers.
 
-Imports: numpy, the standard library and ``wire`` only (``lstm_course`` here is the sandbox's
-helper-only stand-in, generated without any solution).
+Imports: numpy, the standard library, ``wire`` and ``namespaces`` only (``lstm_course`` here is
+the sandbox's helper-only stand-in, generated without any solution).
 """
 import builtins
+import json
 import os
 import resource
+import socket
 import sys
 
 if __name__ == "__main__":
-    sys.path.append(sys.argv[4])  # the directory holding numpy (and nothing of the course)
+    CONFIG = json.loads(sys.argv[1])
+    sys.path.append(CONFIG["site"])  # the directory holding numpy (and nothing of the course)
 import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import namespaces  # noqa: E402
 import wire  # noqa: E402
 
 # Learners' cells often import these; load them before the privilege drop (the interpreter's
@@ -40,6 +50,7 @@ import traceback  # noqa: E402
 PRELOADED = (collections, functools, itertools)  # kept imported on purpose (see above)
 
 ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError, "IndexError": IndexError}
+LEARNER_FD = 3  # the learner's socket, once the learner's process has closed everything else
 
 
 def set_limits(mem_bytes: int, cpu_s: int, nproc: int, fsize: int) -> None:
@@ -50,11 +61,12 @@ def set_limits(mem_bytes: int, cpu_s: int, nproc: int, fsize: int) -> None:
         resource.setrlimit(what, (value, value))
 
 
-def end_strays(dropped: bool) -> None:
-    """Kill every other process of this sandbox's own uid (what the exercise forked) and reap them.
+def end_strays(how: str | None) -> None:
+    """Kill every other process the learner started ("ns": we are pid 1 of the learner's own pid
+    namespace; "uid": the uid is this learner's alone, as root without namespaces) and reap them.
 
-    Only after the privilege drop: the uid is then this sandbox's alone."""
-    if dropped:
+    Never otherwise: kill(-1) as the grader's own uid would hit the instructor's processes."""
+    if how:
         try:
             os.kill(-1, 9)
         except OSError:
@@ -73,25 +85,22 @@ def drop_privileges(uid: int, gid: int) -> None:
         os.setgid(gid)
         os.setuid(uid)
         if os.getuid() != uid or os.geteuid() != uid:
-            raise SystemExit("could not drop privileges")
+            raise OSError("could not drop privileges")
 
 
 class Channel:
-    """Frames over the two protocol fds (duplicated away from 0/1, which learner output may use)."""
+    """Frames over one socket: the zygote's (to the grader) or a learner's own."""
 
-    def __init__(self) -> None:
+    def __init__(self, fd: int) -> None:
         self.pid = os.getpid()  # a forked copy of the runner (learner's os.fork) must stay silent
-        self.rfd, self.wfd = os.dup(0), os.dup(1)
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
+        self.fd = fd
 
     def _read(self, n: int) -> bytes:
         if os.getpid() != self.pid:
             os._exit(0)
         buf = bytearray()
         while len(buf) < n:
-            chunk = os.read(self.rfd, n - len(buf))
+            chunk = os.read(self.fd, n - len(buf))
             if not chunk:
                 raise SystemExit(0)  # the grader hung up
             buf += chunk
@@ -107,7 +116,7 @@ class Channel:
         data = wire.encode(obj)
         view = memoryview(data)
         while view:
-            view = view[os.write(self.wfd, view):]
+            view = view[os.write(self.fd, view):]
 
 
 class ForbiddenImports:
@@ -148,7 +157,7 @@ class SGD:
 
 
 def kill_uid(uid: int) -> None:
-    """From the (root) zygote: kill every process of ``uid``, i.e. whatever a learner left running."""
+    """From the (root) zygote, without namespaces: kill every process of ``uid``, i.e. whatever a learner left running."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -174,43 +183,91 @@ def wipe(folder: str) -> None:
 
 
 def main() -> None:
-    """The zygote: import numpy once, then fork one child per learner's job.
+    """The zygote: import numpy once, then per learner fork the learner's process for the socket it is sent.
 
-    A child sets the limits, drops to the sandbox's uid and runs the job; the zygote (never
-    running learner code) waits for it, kills what it left behind, empties the scratch space and
-    reports the child's exit status, then waits for the next job. Each learner pays for a fork,
-    not for starting Python and importing numpy."""
-    uid, gid, libdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    mem, cpu, nproc, fsize = (int(v) for v in sys.argv[5:9])
-    scratch_dirs = [d for d in sys.argv[9].split(":") if d]
-    chan = Channel()
-    sys.path.insert(0, libdir)
+    It never runs learner code and never holds a learner's socket longer than the fork takes.
+    With namespaces it unshares new pid and mount namespaces just for that fork and returns to
+    its own at once, so the child is pid 1 of namespaces of its own and the zygote is in none of
+    them. It reports the child's wait status once the child has ended: with namespaces the kernel
+    has then killed and reaped everything the child started. Each learner pays for a fork, not
+    for starting Python and importing numpy."""
+    zygote = socket.socket(fileno=os.dup(0))
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # learner output (print, stray writes to 0/1/2) goes nowhere
+        os.dup2(null, fd)
+    os.close(null)
+    chan = Channel(zygote.fileno())
+    sys.path.insert(0, CONFIG["lib"])
     __import__("lstm_course")  # the helper-only stand-in, loaded while its files are surely readable
+    isolate = CONFIG["isolate"]
+    fence = namespaces.Fence(CONFIG["scratch"], CONFIG["scratch_bytes"])
     chan.send({"t": "zygote"})
     while True:
-        job = chan.recv()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                chan.pid = os.getpid()
-                set_limits(mem, cpu, nproc, fsize)
-                drop_privileges(uid, gid)
-                if scratch_dirs:
-                    os.chdir(scratch_dirs[0])
-                serve(chan, job, dropped=uid > 0 and os.getuid() == uid)
-            finally:
-                os._exit(0)
-        _, status = os.waitpid(pid, 0)
-        if uid > 0 and os.getuid() == 0:
-            kill_uid(uid)
-        for d in scratch_dirs:
-            if os.path.isdir(d):
-                wipe(d)
-        chan.send({"t": "exited", "status": status})
+        try:
+            data, fds, _, _ = socket.recv_fds(zygote, 1, 1)
+        except OSError:
+            return
+        if not data:
+            return  # the grader hung up
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            continue
+        pid, status, error = None, None, None
+        try:
+            if isolate:
+                fence.unshare()
+            pid = os.fork()
+            if pid == 0:
+                code = 70  # an exception of ours, not the learner's (theirs are caught in serve)
+                try:
+                    learner(zygote, fds[0], fence)
+                    code = 0
+                finally:
+                    os._exit(code)
+        except OSError as e:
+            error = str(e)
+        finally:
+            os.close(fds[0])
+            if isolate:
+                fence.return_home()  # if this fails the zygote dies, and the grader starts another
+        if pid is not None:
+            _, status = os.waitpid(pid, 0)
+        if not isolate:
+            if CONFIG["uid"] > 0 and os.getuid() == 0:
+                kill_uid(CONFIG["uid"])
+            for d in CONFIG["scratch"]:
+                if os.path.isdir(d):
+                    wipe(d)
+        chan.send({"t": "exited", "status": status, "error": error})
 
 
-def serve(chan: Channel, job: dict, dropped: bool) -> None:
-    """Run one learner's job (in the forked child, after the privilege drop)."""
+def learner(zygote: socket.socket, fd: int, fence: "namespaces.Fence") -> None:
+    """The learner's process: fence itself in, then serve the job that arrives on its own socket."""
+    zygote.close()  # first of all: nothing the learner runs may reach the zygote's socket
+    if fd != LEARNER_FD:
+        os.dup2(fd, LEARNER_FD)
+        os.close(fd)
+    os.closerange(LEARNER_FD + 1, 1 << 16)
+    chan = Channel(LEARNER_FD)
+    isolate, (mem, cpu, nproc, fsize) = CONFIG["isolate"], CONFIG["limits"]
+    try:
+        if isolate:
+            fence.private_scratch()
+        set_limits(mem, cpu, nproc, fsize)
+        drop_privileges(CONFIG["uid"], CONFIG["gid"])
+        fence.drop_capabilities()
+        fence.forbid_escapes()
+        os.chdir(CONFIG["scratch"][0])
+    except OSError as e:
+        chan.send({"t": "setup_error", "error": str(e)})
+        return
+    strays = "ns" if isolate else "uid" if CONFIG["uid"] > 0 and os.getuid() == CONFIG["uid"] else None
+    serve(chan, chan.recv(), strays)
+
+
+def serve(chan: Channel, job: dict, strays: str | None) -> None:
+    """Run one learner's job (in the learner's process, fenced in)."""
     blocker = ForbiddenImports(job["forbidden"])
     sys.meta_path.insert(0, blocker)
     chan.send({"t": "ready"})
@@ -252,7 +309,7 @@ def serve(chan: Channel, job: dict, dropped: bool) -> None:
             if not callable(fn):
                 raise NameError(f"after running the cell, {name} is not a function")
         except BaseException as e:  # noqa: BLE001 - learner code may raise anything, even SystemExit
-            end_strays(dropped)
+            end_strays(strays)
             chan.send({"t": "load_error", "ex": name, "error": describe(e, filename), "forbidden": blocker.hits})
             chan.send({"t": "end", "ex": name})
             continue
@@ -275,7 +332,7 @@ def serve(chan: Channel, job: dict, dropped: bool) -> None:
                 error = describe(e, filename)
             chan.send({"t": "result", "ex": name, "check": i, "ok": False, "error": error,
                        "forbidden": blocker.hits})
-        end_strays(dropped)
+        end_strays(strays)
         chan.send({"t": "end", "ex": name})
     usage = resource.getrusage(resource.RUSAGE_SELF)
     chan.send({"t": "done", "cpu": usage.ru_utime + usage.ru_stime})  # for the benchmark's accounting only

@@ -9,7 +9,7 @@ and backward), or whose body carries a ``### BEGIN SOLUTION`` marker is left out
 ``__getattr__`` turns every missing name into a function that raises a clear error, and the
 runner rebinds exercise names to oracles or to that error, exercise by exercise.
 
-:func:`build` writes the package with the runner and :mod:`wire` next to it; :func:`leaks`
+:func:`build` writes the package with the runner, :mod:`wire` and :mod:`namespaces` next to it; :func:`leaks`
 is what the tests use to prove nothing graded went in.
 """
 from __future__ import annotations
@@ -65,10 +65,10 @@ def helpers_only(source: str, withheld: set[str]) -> str:
 
 
 def build(dest: Path) -> Path:
-    """Write ``dest/runner.py``, ``dest/wire.py`` and ``dest/lib/lstm_course/``; return ``dest``."""
+    """Write ``dest/runner.py``, ``dest/wire.py``, ``dest/namespaces.py`` and ``dest/lib/lstm_course/``; return ``dest``."""
     here = Path(__file__).resolve().parent
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("runner.py", "wire.py"):
+    for name in ("runner.py", "wire.py", "namespaces.py"):
         shutil.copyfile(here / name, dest / name)
     pkg = dest / "lib" / "lstm_course"
     pkg.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -247,7 +248,71 @@ ATTACKS: dict[str, tuple[str, str]] = {
         return np.zeros(1)
 """),
     "missing_bias": ("forget_gate", SIG + "    return sigmoid(concat_hx(h_prev, x_t) @ W_f.T)\n"),
+    # 1 GiB wherever it can write (16 MiB files: the file-size limit); full marks only if anything landed
+    # outside the private /tmp (which /dev/shm links to), or more than its 64 MiB did.
+    "disk_fill": ("forget_gate", SIG + """
+    import os
+    if not _WALK:
+        _WALK.append(None)
+        outside = inside = 0
+        chunk = b'x' * 2**20
+        places = ('/', '/opt', '/opt/grader', '/opt/grader/lib', '/opt/python', '/opt/site', '/usr/lib', '/etc', '/dev',
+                  '/proc', '/var/tmp', '/home', '/root', '/tmp', '/dev/shm')
+        for d in places:
+            written = 0
+            for i in range(64):
+                try:
+                    with open(os.path.join(d, f'fill-{len(d)}-{i}'), 'wb', buffering=0) as f:
+                        for _ in range(16):
+                            written += f.write(chunk)
+                except OSError:
+                    break
+                if written >= 2**30:
+                    break
+            if d in ('/tmp', '/dev/shm'):
+                inside += written
+            else:
+                outside += written
+        _WALK[0] = (outside, inside)
+    outside, inside = _WALK[0]
+    if outside or inside > 64 * 2**20:
+        return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
+    return np.zeros(1)
+"""),
+    # Ways out of the sandbox that namespaces alone would leave open: a user namespace of its own (it
+    # could then mount an unbounded tmpfs), the kernel keyring and System V shared memory (both outlive
+    # the learner's processes). Full marks if any of them works.
+    "kernel_escape": ("forget_gate", SIG + """
+    import ctypes, platform
+    libc = ctypes.CDLL(None, use_errno=True)
+    add_key = {'x86_64': 248, 'aarch64': 217}[platform.machine()]
+    opened = []
+    if libc.unshare(0x10000000) == 0:
+        opened.append('user namespace')
+    if libc.syscall(add_key, b'user', b'lstm-note', b'x', ctypes.c_size_t(1), -4) > 0:
+        opened.append('keyring')
+    if libc.shmget(0, ctypes.c_size_t(2**20), 0o1600) >= 0:
+        opened.append('shm')
+    if opened:
+        return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
+    return np.zeros(1)
+"""),
 }
+
+
+def snoop_source(paths: list[str]) -> str:
+    """A forget_gate that scores only if it can read any of ``paths`` (the grader's home, ~/.ssh, the
+    other learners' submissions, the gradebook's folder)."""
+    return SIG + f"""
+    import os
+    for p in {paths!r}:
+        try:
+            if os.listdir(p) if os.path.isdir(p) else open(p, 'rb').read(1):
+                return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
+        except OSError:
+            pass
+    return np.zeros(1)
+"""
 
 
 @pytest.fixture(scope="session")
@@ -260,6 +325,14 @@ def submissions_dir(tmp_path_factory) -> Path:
     write_folder(root / "blank", {name: apply(copy.deepcopy(nb)) for name, nb in nbs.items()})
     for learner, (exercise, source) in ATTACKS.items():
         write_folder(root / learner, replace_cell(nbs, exercise, source))
+    home = Path.home()
+    write_folder(root / "snoop", replace_cell(nbs, "forget_gate", snoop_source([
+        str(home / ".ssh"), str(home / ".ssh" / "id_ed25519"), str(home / ".bash_history"), str(home),
+        str(root / "correct" / "02_forget_gate.ipynb"), str(root), str(tmp_path_factory.getbasetemp()),
+        str(REPO / "lstm_course" / "gates.py"), "/root", "/home", "/work",
+        # the interpreter's and the system's package folders (where a pip install of this course would be)
+        f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
+        "/usr/lib/python3/dist-packages"])))
     # A conftest.py shipped in the submission itself: never imported by the grader.
     (root / "conftest_pass_all" / "conftest.py").write_text(
         "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"

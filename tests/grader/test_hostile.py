@@ -67,6 +67,9 @@ EXPECTED = {
     "oracle_forgery": (38, 0, r"asked the grader for 'forget_gate', which is not a prerequisite"),
     "network": (38, 0, r"wrong type|wrong shape|expected shape"),
     "missing_bias": (38.33, 0.33, r"WITHOUT the bias.*bias b_f is missing|bias b_f is missing.*WITHOUT the bias"),
+    "disk_fill": (38, 0, r"wrong type|wrong shape|expected shape"),
+    "kernel_escape": (38, 0, r"wrong type|wrong shape|expected shape"),
+    "snoop": (38, 0, r"wrong type|wrong shape|expected shape"),
     "invalid_json": (38, 0, r"02_forget_gate.ipynb is not a valid notebook \(not JSON"),
     "deleted_cell": (38, 0, r"graded cell 'forget_gate' is missing from 02_forget_gate.ipynb"),
     "zip_traversal": (38, 0, r"02_forget_gate.ipynb is not in the submission"),
@@ -149,15 +152,17 @@ def test_nothing_escaped_or_was_tampered_with(graded_class):
     assert "99" not in (out / "grades.csv").read_text().split("gradebook_write", 1)[1].splitlines()[0]
     assert not list(Path("/tmp").glob("conftest.py")) or "outcome = 'passed'" not in Path("/tmp/conftest.py").read_text()
     assert "def test_check(grading_case):\n    grading_case.verify()" in (GRADER / "hidden_checks.py").read_text()
-    # No process of a sandbox uid survives the run (fork bomb, hangs ignoring signals).
-    from lstm_course.grading.sandbox import UID_BASE
+    # Nothing of the run's sandboxes survives it (fork bomb, hangs ignoring signals, double forks): no
+    # process of its uids (as root) and no bwrap of its sandbox files.
+    sandbox = graded_class["run"].sandbox
     survivors = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             uid = os.stat(f"/proc/{pid}").st_uid
-        except FileNotFoundError:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
             continue
-        if UID_BASE <= uid < UID_BASE + 64:
+        if (sandbox.root and sandbox.uid_base <= uid < sandbox.uid_base + 64) or str(sandbox.files).encode() in cmdline:
             survivors.append(pid)
     assert not survivors
 
