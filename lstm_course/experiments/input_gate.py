@@ -153,7 +153,8 @@ def store_interventions(run: StoreRun, *, n: int = 1000, seed: int = 100) -> dic
     Holding i_t (or f_t) at its mean over all steps keeps how much the gate lets through on
     average, and removes only *when* it does: the gate can no longer tell a write step from the
     others. Returns ``none`` (the model as trained), ``i_mean`` and ``f_mean`` (the R² with that
-    gate held), and the held values ``i_level``, ``f_level``.
+    gate held), ``f_half`` (the R² with f_t = 0.5: half the memory lost at every step), and the
+    held values ``i_level``, ``f_level``.
     """
     x, y = make_store(n, run.T, seed=seed)
     u = store_gate_stats(run, n=n, seed=seed)["unit"]
@@ -163,6 +164,7 @@ def store_interventions(run: StoreRun, *, n: int = 1000, seed: int = 100) -> dic
         "none": store_r2(run.params, x, y),
         "i_mean": store_r2(run.params, x, y, {"i": ([u], i_level)}),
         "f_mean": store_r2(run.params, x, y, {"f": ([u], f_level)}),
+        "f_half": store_r2(run.params, x, y, {"f": ([u], 0.5)}),
         "i_level": i_level, "f_level": f_level,
     }
 
@@ -172,6 +174,7 @@ class StoreSeed:
     """Chapter 3's write/keep model trained with one seed: its gates and the interventions."""
 
     seed: int
+    run: StoreRun                    # the trained model
     stats: dict[str, float]          # store_gate_stats
     interventions: dict[str, float]  # store_interventions
 
@@ -179,4 +182,4 @@ class StoreSeed:
 def store_seed(seed: int) -> StoreSeed:
     """Train the write/keep model with ``seed`` and measure it."""
     run = train_store_model(seed=seed)
-    return StoreSeed(seed, store_gate_stats(run), store_interventions(run))
+    return StoreSeed(seed, run, store_gate_stats(run), store_interventions(run))

@@ -164,8 +164,9 @@ class RecallSeed:
     """Chapter 4's recall model trained with one seed, with its output gate and without (o_t ≡ 1)."""
 
     seed: int
-    gated: dict   # recall_stats of the LSTM
-    no_gate: dict  # recall_stats of the same model trained with o_t ≡ 1
+    run: RecallRun  # the LSTM as trained
+    gated: dict     # recall_stats of that LSTM
+    no_gate: dict   # recall_stats of the same model trained with o_t ≡ 1
 
     @property
     def partner(self) -> int:
@@ -181,5 +182,5 @@ class RecallSeed:
 
 def recall_seed(seed: int) -> RecallSeed:
     """Train the recall model with and without its output gate under ``seed`` and measure both (about 2 s)."""
-    return RecallSeed(seed, recall_stats(train_recall_model(seed=seed)),
-                      recall_stats(train_recall_model(seed=seed, output_gate=False)))
+    run = train_recall_model(seed=seed)
+    return RecallSeed(seed, run, recall_stats(run), recall_stats(train_recall_model(seed=seed, output_gate=False)))
