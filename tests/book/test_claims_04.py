@@ -70,9 +70,13 @@ def test_does_the_answering_unit_hold_v_with_its_gate_partly_open(runs):
 @pytest.mark.slow
 def test_does_the_answering_units_dependence_on_v_grow_over_the_wait(runs):
     # prose: the slope of C_t on v grows several-fold from the first step to the one before the query
+    flips = 0
     for r in runs.values():
         sl = r.gated["slope_c"]
         assert abs(sl[-2]) > 1.5 * abs(sl[0])
+        flips += bool(np.any(np.sign(sl[:-1]) != np.sign(sl[-2])))
+    # prose: "on k of the n seeds it even passes through zero and changes sign on the way"
+    assert flips >= 1
 
 
 @pytest.mark.slow
@@ -100,7 +104,7 @@ def test_does_removing_the_output_gate_cost_error_but_not_the_task(runs):
     assert all(solved(r.gated) for r in runs.values())
     # prose: without the gate it still learns on most seeds, and keeps quiet where it does
     both = [r for r in runs.values() if solved(r.no_gate)]
-    assert len(both) >= len(runs) / 2
+    assert len(both) > len(runs) / 2
     for r in both:
         assert r.no_gate["silence"] < 0.15
     # prose: removing the gate multiplies the error by a factor (geometric mean) on the seeds both learn
