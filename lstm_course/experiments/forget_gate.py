@@ -17,6 +17,7 @@ from ..model import fit, init_model, predict, split_params
 from ..optim import Adam
 from ..sequence import lstm_forward
 from ..tasks import AGREEMENT_VOCAB, AgreementData, encode_tokens, last_noun_number, make_agreement
+from .interventions import forward_with_clamped_gates
 
 def _logit(p: float, name: str) -> float:
     if not 0.0 < p < 1.0:
@@ -186,3 +187,94 @@ def number_units(params: dict[str, np.ndarray], *, n: int = 500, seed: int = 200
         "mean_f": f_sum.sum(axis=0) / f_count.sum(),
         "f_singular": f_sum[0] / f_count[0], "f_plural": f_sum[1] / f_count[1],
     }
+
+
+def carrier_units(units: dict[str, np.ndarray], threshold: float = 0.99) -> np.ndarray:
+    """Indices of the units whose sign of C_t gives the subject's number on at least ``threshold`` of tokens.
+
+    ``units`` is the dict of :func:`number_units`. The threshold is just below 1 so that one
+    token whose C_t sits at zero, and rounds to either side on another CPU, does not change the count.
+    """
+    return np.flatnonzero(units["agreement"] >= threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Interventions: hold the gates of the trained model fixed after the subject
+# ---------------------------------------------------------------------------------------------
+
+#: What each intervention does to every unit from the token after the subject on, as
+#: ``{gate: value}``; :func:`intervention_accuracy` applies it. The names are the chapter's.
+AGREEMENT_INTERVENTIONS: dict[str, dict[str, float]] = {
+    "none": {},
+    "f = 0.5": {"f": 0.5},                  # forget half of the memory at every token
+    "i = 0": {"i": 0.0},                    # write nothing after the subject: only f_t ⊙ C_{t-1} keeps it
+    "i = 0, f = 0.5": {"i": 0.0, "f": 0.5},  # write nothing and forget half: nothing keeps it
+    "i = 0, f = 1": {"i": 0.0, "f": 1.0},    # write nothing, forget nothing: the ideal carousel
+}
+
+
+def intervention_accuracy(
+    params: dict[str, np.ndarray], gates: dict[str, float], *, units: np.ndarray | None = None,
+    n: int = 500, max_extra: int = 8, seed: int = 101,
+) -> float:
+    """Accuracy of a trained agreement model with some gates clamped from the token after the subject on.
+
+    Every sentence has a clause of up to 3 + 3·``max_extra`` tokens (with ``max_extra=8``, sentences of
+    up to 32 tokens: longer than any in training), so the number must survive many tokens.
+
+    Args:
+        params: a model from :func:`train_agreement_model`.
+        gates: ``{gate: value}``, e.g. ``{"i": 0.0, "f": 0.5}``; ``{}`` is the unchanged model.
+        units: the units to clamp, (k,) indices; all H units when None.
+    Returns:
+        the share of sentences whose verb number ŷ = argmax(W_y·h_T + b_y) gets right.
+    """
+    H = params["b_f"].shape[0]
+    units = np.arange(H) if units is None else np.asarray(units)
+    clamp = {gate: (units, value) for gate, value in gates.items()}
+    data = make_agreement(n, seed=seed, p_clause=1.0, max_extra=max_extra)
+    pred = np.empty(len(data), int)
+    for idx, x in data.by_length():
+        h_T = forward_with_clamped_gates(x, params, clamp, from_step=2)["h"][-1]  # step 2: the comma
+        pred[idx] = (h_T @ params["W_y"].T + params["b_y"]).argmax(axis=-1)
+    return float(np.mean(pred == data.labels))
+
+
+@dataclass(frozen=True)
+class AgreementSeed:
+    """Everything chapter 2 measures on the agreement model trained with one seed."""
+
+    seed: int
+    params: dict[str, np.ndarray]    # the trained model (train_agreement_model)
+    scores: dict[str, float]         # agreement_scores on 1,000 new sentences with a clause
+    longer: dict[str, float]         # the same on clauses of up to 32 tokens (max_extra=8)
+    units: dict[str, np.ndarray]     # number_units
+    carriers: np.ndarray             # carrier_units
+    interventions: dict[str, float]  # accuracy under each of AGREEMENT_INTERVENTIONS, on long clauses
+
+    @property
+    def carrier_f(self) -> np.ndarray:
+        """Mean f_t after the subject of each carrier unit, (k,)."""
+        return self.units["mean_f"][self.carriers]
+
+    @property
+    def switch_unit(self) -> int:
+        """The unit whose mean f_t differs most between singular and plural subjects."""
+        return int(np.argmax(np.abs(self.units["f_singular"] - self.units["f_plural"])))
+
+    @property
+    def has_switch(self) -> bool:
+        """Does one unit keep its memory after one number (mean f_t > 0.9) and wipe it after the other (< 0.35)?"""
+        fs, fp = self.units["f_singular"], self.units["f_plural"]
+        return bool(np.any((np.maximum(fs, fp) > 0.9) & (np.minimum(fs, fp) < 0.35)))
+
+
+def agreement_seed(seed: int) -> AgreementSeed:
+    """Train the chapter's agreement model with ``seed`` and measure it (about 2 s on one core)."""
+    params = train_agreement_model(seed=seed).params
+    units = number_units(params)
+    return AgreementSeed(
+        seed=seed, params=params, scores=agreement_scores(params), longer=agreement_scores(params, max_extra=8, n=500),
+        units=units, carriers=carrier_units(units),
+        interventions={name: intervention_accuracy(params, gates) for name, gates in AGREEMENT_INTERVENTIONS.items()},
+    )

@@ -5,7 +5,8 @@
     C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t
 
 Two experiments: the candidate's tanh (what if it were σ?), and a trained cell that must
-write a value on a flag and keep it otherwise (what the two gates learn to do).
+write a value on a flag and keep it otherwise (what the two gates learn to do, and what breaks
+when a gate is held at its own average so that it can no longer tell write steps from the others).
 """
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from ..model import fit, init_model, predict, shuffled_batches, split_params
 from ..optim import Adam
 from ..params import init_lstm_params
 from ..tasks import make_store
+from .interventions import forward_with_clamped_gates
+
+#: The seeds the write/keep experiment is measured over (a one-unit model trains in well under a second).
+STORE_SEEDS: tuple[int, ...] = tuple(range(5))
 
 
 def run_with_candidate(
@@ -85,9 +90,13 @@ class StoreRun:
 
 
 def train_store_model(
-    *, hidden_size: int = 2, n_train: int = 1000, T: int = 10, epochs: int = 20, lr: float = 0.03, batch_size: int = 50, seed: int = 0
+    *, hidden_size: int = 1, n_train: int = 1000, T: int = 10, epochs: int = 20, lr: float = 0.03, batch_size: int = 50, seed: int = 0
 ) -> StoreRun:
-    """Train an LSTM + linear readout of h_T on :func:`lstm_course.tasks.make_store` (MSE). About 1.5 s."""
+    """Train an LSTM + linear readout of h_T on :func:`lstm_course.tasks.make_store` (MSE). About 0.5 s.
+
+    One memory unit by default: with nowhere else to keep the value, that unit's gates must do
+    the whole job, which makes what they learn easy to read.
+    """
     x, y = make_store(n_train, T, seed=seed + 1)
 
     params = init_model(2, hidden_size, 1, seed=seed)
@@ -126,3 +135,51 @@ def store_gate_stats(run: StoreRun, *, n: int = 1000, seed: int = 100) -> dict[s
         "f_write": float(tr["f"][:, :, u][write].mean()),
         "f_keep": float(tr["f"][:, :, u][~write].mean()),
     }
+
+
+def store_r2(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, clamp=None) -> float:
+    """R² of the model's recalled value ŷ = W_y·h_T + b_y against ``y`` (N, 1), optionally with clamped gates.
+
+    ``clamp`` is as in :func:`lstm_course.experiments.interventions.forward_with_clamped_gates`.
+    """
+    h_T = forward_with_clamped_gates(x, params, clamp or {})["h"][-1]
+    y_hat = h_T @ params["W_y"].T + params["b_y"]
+    return float(1.0 - np.mean((y_hat - y) ** 2) / np.var(y))
+
+
+def store_interventions(run: StoreRun, *, n: int = 1000, seed: int = 100) -> dict[str, float]:
+    """R² of the trained model on fresh sequences, with each gate of its memory unit held at its own average.
+
+    Holding i_t (or f_t) at its mean over all steps keeps how much the gate lets through on
+    average, and removes only *when* it does: the gate can no longer tell a write step from the
+    others. Returns ``none`` (the model as trained), ``i_mean`` and ``f_mean`` (the R² with that
+    gate held), ``f_half`` (the R² with f_t = 0.5: half the memory lost at every step), and the
+    held values ``i_level``, ``f_level``.
+    """
+    x, y = make_store(n, run.T, seed=seed)
+    u = store_gate_stats(run, n=n, seed=seed)["unit"]
+    tr = store_traces(run.params, x)
+    i_level, f_level = float(tr["i"][:, :, u].mean()), float(tr["f"][:, :, u].mean())
+    return {
+        "none": store_r2(run.params, x, y),
+        "i_mean": store_r2(run.params, x, y, {"i": ([u], i_level)}),
+        "f_mean": store_r2(run.params, x, y, {"f": ([u], f_level)}),
+        "f_half": store_r2(run.params, x, y, {"f": ([u], 0.5)}),
+        "i_level": i_level, "f_level": f_level,
+    }
+
+
+@dataclass(frozen=True)
+class StoreSeed:
+    """Chapter 3's write/keep model trained with one seed: its gates and the interventions."""
+
+    seed: int
+    run: StoreRun                    # the trained model
+    stats: dict[str, float]          # store_gate_stats
+    interventions: dict[str, float]  # store_interventions
+
+
+def store_seed(seed: int) -> StoreSeed:
+    """Train the write/keep model with ``seed`` and measure it."""
+    run = train_store_model(seed=seed)
+    return StoreSeed(seed, run, store_gate_stats(run), store_interventions(run))

@@ -4,7 +4,8 @@
 
 Three experiments: a cell state that grows without bound and the tanh that bounds h_t; the
 range of C_t and h_t in the trained agreement model of chapter 2; and a trained cell that must
-hold a value in silence and reveal it only when asked (the output gate's job).
+hold a value in silence and reveal it only when asked, trained with its output gate and again
+without it (o_t ≡ 1), to see what the gate buys.
 """
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..fast import gate_trace, lstm_forward_fast
-from ..model import fit, init_model, predict, shuffled_batches, split_params
-from ..optim import Adam
+from ..model import fit, init_model, loss_and_grads, predict, shuffled_batches, split_params
+from ..optim import Adam, clip_grad_norm
 from ..sequence import lstm_forward
 from ..tasks import make_agreement, make_recall
 from .forget_gate import constant_gate_params
 
 _OPEN = 1.0 - 1e-9  # a gate this close to 1 counts as fully open
+# b_o for a cell without an output gate: σ(40) = 1 - 4e-18 rounds to exactly 1.0 in float64.
+_B_NO_OUTPUT_GATE = 40.0
+
+#: The seeds chapter 4's recall experiments are measured over (training is cheap: more than SEEDS).
+RECALL_SEEDS: tuple[int, ...] = tuple(range(8))
 
 
 def growing_cell(steps: int = 50) -> dict[str, np.ndarray]:
@@ -67,19 +73,35 @@ class RecallRun:
     T: int
 
 
+def _step_without_output_gate(params, x, y, optimizer, max_norm: float = 1.0, **loss_kwargs) -> float:
+    """:func:`lstm_course.model.train_step` that never updates W_o and b_o, so o_t stays exactly 1."""
+    value, grads = loss_and_grads(params, x, y, **loss_kwargs)
+    grads = {k: g for k, g in grads.items() if k not in ("W_o", "b_o")}
+    grads, _ = clip_grad_norm(grads, max_norm)
+    optimizer.step(params, grads)
+    return value
+
+
 def train_recall_model(
-    *, hidden_size: int = 3, n_train: int = 1000, T: int = 10, epochs: int = 20, lr: float = 0.03, batch_size: int = 50, seed: int = 0
+    *, hidden_size: int = 3, n_train: int = 1000, T: int = 10, epochs: int = 20, lr: float = 0.03, batch_size: int = 50,
+    seed: int = 0, output_gate: bool = True,
 ) -> RecallRun:
     """Train an LSTM + linear readout of every h_t on :func:`lstm_course.tasks.make_recall` (MSE). About 1 s.
 
     The target is 0 at every step but the last, so the readout must stay silent while the
-    memory holds the value.
+    memory holds the value. ``output_gate=False`` removes the gate: W_o = 0 and b_o = 40 are
+    never trained, so o_t = σ(40) = 1.0 exactly and h_t = tanh(C_t) shows the whole memory.
     """
     x, y = make_recall(n_train, T, seed=seed + 1)
 
     params = init_model(2, hidden_size, 1, seed=seed)
+    step = {}
+    if not output_gate:
+        params["W_o"][:] = 0.0
+        params["b_o"][:] = _B_NO_OUTPUT_GATE
+        step = {"step": _step_without_output_gate}
     batches = shuffled_batches(x, y, batch_size, readout="all", seed=seed)
-    losses = fit(params, batches, Adam(lr), epochs=epochs, loss="mse", readout="all", verbose=False)
+    losses = fit(params, batches, Adam(lr), epochs=epochs, loss="mse", readout="all", verbose=False, **step)
     return RecallRun(params, losses, T)
 
 
@@ -101,14 +123,23 @@ def recall_stats(run: RecallRun, *, n: int = 1000, seed: int = 100) -> dict[str,
     steps 1..T-1) and ``o_query`` (its mean o_T), ``o_units_wait`` and ``o_units_query`` (the
     same per unit, (H,) arrays), ``corr_units`` (|corr(C_{T-1}, v)| per unit), ``leak_units``
     (per unit, the largest |W_y[u]·h_t[u]| before the query: what that unit alone would add to
-    the output), ``silence`` (the largest |ŷ_t| before the query) and ``r2`` (R² of ŷ_T against v).
+    the output), ``silence`` (the largest |ŷ_t| before the query), ``r2`` (R² of ŷ_T against v)
+    and ``mse`` (the mean squared error over every step, the training loss on new sequences).
+
+    How the output stays silent, as root-mean-square values over the steps before the query:
+    ``leak_open`` = RMS of W_y[u]·tanh(C_t[u]) for the answering unit (what it would add with
+    o_t = 1), ``leak_gated`` = RMS of W_y[u]·h_t[u] (what it adds through its gate) and
+    ``leak_output`` = RMS of ŷ_t (what all units add up to, with b_y). ``slope_c`` (T,) is the
+    least-squares slope of that unit's C_t on v at each step: how strongly C_t depends on v.
     """
     x, y = make_recall(n, run.T, seed=seed)
     tr = recall_traces(run.params, x)
     v = y[-1, :, 0]
-    terms = run.params["W_y"][0] * tr["h"]  # (T, N, H): each unit's term of ŷ_t
+    W_y = run.params["W_y"][0]
+    terms = W_y * tr["h"]  # (T, N, H): each unit's term of ŷ_t
     u = int(np.argmax(terms[-1].std(axis=0)))
     H = terms.shape[2]
+    rms = lambda a: float(np.sqrt(np.mean(a ** 2)))
     return {
         "unit": u,
         "corr_c": float(abs(np.corrcoef(tr["c"][-2, :, u], v)[0, 1])),
@@ -120,4 +151,36 @@ def recall_stats(run: RecallRun, *, n: int = 1000, seed: int = 100) -> dict[str,
         "leak_units": np.abs(terms[:-1]).max(axis=(0, 1)),
         "silence": float(np.abs(tr["y_hat"][:-1]).max()),
         "r2": float(1.0 - np.mean((tr["y_hat"][-1] - v) ** 2) / np.var(v)),
+        "mse": float(np.mean((tr["y_hat"] - y[..., 0]) ** 2)),
+        "leak_open": rms(W_y[u] * tr["tanh_c"][:-1, :, u]),
+        "leak_gated": rms(terms[:-1, :, u]),
+        "leak_output": rms(tr["y_hat"][:-1]),
+        "slope_c": np.array([np.polyfit(v, tr["c"][t, :, u], 1)[0] for t in range(run.T)]),
     }
+
+
+@dataclass(frozen=True)
+class RecallSeed:
+    """Chapter 4's recall model trained with one seed, with its output gate and without (o_t ≡ 1)."""
+
+    seed: int
+    run: RecallRun  # the LSTM as trained
+    gated: dict     # recall_stats of that LSTM
+    no_gate: dict   # recall_stats of the same model trained with o_t ≡ 1
+
+    @property
+    def partner(self) -> int:
+        """The unit whose output gate is most shut at the query."""
+        return int(np.argmin(self.gated["o_units_query"]))
+
+    @property
+    def has_partner(self) -> bool:
+        """Does another unit than the answering one shut its gate at the query (o_T < 0.2) after leaking (o_t > 0.3)?"""
+        p = self.partner
+        return bool(p != self.gated["unit"] and self.gated["o_units_query"][p] < 0.2 and self.gated["o_units_wait"][p] > 0.3)
+
+
+def recall_seed(seed: int) -> RecallSeed:
+    """Train the recall model with and without its output gate under ``seed`` and measure both (about 2 s)."""
+    run = train_recall_model(seed=seed)
+    return RecallSeed(seed, run, recall_stats(run), recall_stats(train_recall_model(seed=seed, output_gate=False)))

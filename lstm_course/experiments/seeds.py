@@ -91,7 +91,8 @@ class Spread:
     def text(self, fmt: str = ".3g", unit: str = "") -> str:
         """``"mean (lo–hi over n seeds; worst seed s)"``, each number formatted with ``fmt``.
 
-        A percent format (``".1%"``) prints "99.2 %" with the unit once, after the range.
+        A percent format (``".1%"``) prints "99.2 %" with the unit once, after the range. When
+        every seed gives the same number at this precision: ``"100.0 % on all 3 seeds"``.
         """
         def f(v: float) -> str:
             out = format(v, fmt)
@@ -100,6 +101,8 @@ class Spread:
         pct = " %" if fmt.endswith("%") else unit
         if self.n == 1:
             return f"{f(self.mean)}{pct} (one seed)"
+        if f(self.lo) == f(self.hi):  # every seed gives the same number at this precision
+            return f"{f(self.mean)}{pct} on all {self.n} seeds"
         return f"{f(self.mean)}{pct} ({f(self.lo)}–{f(self.hi)}{pct} over {self.n} seeds; worst seed {self.worst_seed})"
 
     def range_text(self, fmt: str = ".3g", unit: str = "") -> str:

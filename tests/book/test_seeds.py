@@ -31,6 +31,10 @@ def test_does_the_text_quote_mean_range_and_worst_seed():
     assert Spread.of({0: 2.0, 1: 4.0}, higher_is_better=False).text(".1f", unit=" h") == "3.0 h (2.0–4.0 h over 2 seeds; worst seed 1)"
 
 
+def test_does_the_text_say_so_when_every_seed_gives_the_same_number():
+    assert Spread.of({0: 1.0, 1: 1.0, 2: 0.99996}).text(".1%") == "100.0 % on all 3 seeds"
+
+
 def test_does_a_diverged_run_get_a_clear_error():
     with pytest.raises(ValueError, match="seeds \\[1\\]"):
         Spread.of({0: 0.1, 1: float("nan")})
