@@ -38,10 +38,10 @@ import pytest
 
 from .. import course
 from . import reports, sandbox_lib, submissions
-from .checks import SPECS, Check, checks_for, evaluate, make_inputs
+from .checks import SPECS, Check, checks_for, error_feedback, evaluate, make_inputs, score
 from .sandbox import ExerciseJob, Limits, Sandbox
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"  # 2: several draws per hidden check, edge checks gated, named feedback
 FORMATS = ("csv", "feedback", "summary", "gradescope")
 
 
@@ -67,7 +67,7 @@ def config_digest(options: Options) -> str:
     """What a result depends on besides the submission: a change here regrades everyone."""
     h = hashlib.sha256(GRADER_VERSION.encode())
     for e in course.EXERCISES:
-        h.update(repr((e.name, e.points, e.requires, [c.name for c in checks_for(e.name)])).encode())
+        h.update(repr((e.name, e.points, e.requires, [(c.name, c.draws, c.edge) for c in checks_for(e.name)])).encode())
     data = Path(__file__).resolve().parent.parent / "data" / "public_checks"
     for path in sorted(data.glob("*.npz")):
         h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -85,14 +85,17 @@ class Case:
         self.learner, self.exercise = learner, exercise
         self.id = f"{learner.id}::{exercise}"
         self.records: list[dict] | None = None
+        self.attempted = True
 
     def verify(self) -> None:
+        checks = checks_for(self.exercise)
         try:
-            self.records = [self._evaluate(i, c) for i, c in enumerate(checks_for(self.exercise))]
+            self.records = [self._evaluate(i, c) for i, c in enumerate(checks)]
+            self.attempted = self._attempted()
         except Exception as e:  # noqa: BLE001 - a grader bug: recorded loudly, never as the learner's fault
-            self.records = [{"name": c.name, "public": c.public, "passed": False,
+            self.records = [{"name": c.name, "public": c.public, "edge": c.edge, "passed": False,
                              "detail": "the grader failed on this check; ask the instructor for a regrade",
-                             "internal": f"{type(e).__name__}: {e}"} for c in checks_for(self.exercise)]
+                             "internal": f"{type(e).__name__}: {e}"} for c in checks]
             raise
         failed = [r for r in self.records if not r["passed"]]
         if failed:
@@ -101,9 +104,19 @@ class Case:
             pytest.fail(f"{self.id}: {len(failed)} of {len(self.records)} checks failed: "
                         + "; ".join(f"{r['name']}: {r.get('detail', '')}" for r in failed), pytrace=False)
 
+    def _attempted(self) -> bool:
+        """False when the graded cell still holds the released stub and every call raised it."""
+        found = self.learner.exercises[self.exercise]
+        if found.source is None or "raise NotImplementedError()" not in found.source:
+            return True
+        run = self.learner.future.result()[self.exercise]
+        if run.load_error:
+            return True
+        return not all(r is not None and r[0] == "error" and r[1].startswith("NotImplementedError") for r in run.results)
+
     def _evaluate(self, index: int, check: Check) -> dict:
         spec = SPECS[self.exercise]
-        rec = {"name": check.name, "public": check.public, "passed": False}
+        rec = {"name": check.name, "public": check.public, "edge": check.edge, "passed": False}
         runs = self.learner.future.result()  # also guarantees prepare() has run
         found = self.learner.exercises[self.exercise]
         if found.reason:
@@ -114,18 +127,21 @@ class Case:
         forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
         if run.load_error:
             return {**rec, "detail": f"running the graded cell failed: {run.load_error}{forbidden}"}
-        result = run.results[index]
-        if result is None:
-            return {**rec, "detail": run.stopped or "not run"}
-        if result[0] == "error":
-            # Hidden checks name the exception only: its message could describe the hidden inputs.
-            msg = result[1] if check.public else result[1].split(":")[0] + " raised"
-            return {**rec, "detail": f"your function raised {msg}{forbidden}" if check.public else f"{msg}{forbidden}",
-                    "hint": spec.hint}
-        passed, detail, hint = evaluate(spec, check, self.learner.inputs[self.exercise][index], result[1])
-        if passed:
-            return {**rec, "passed": True}
-        return {**rec, "detail": detail if check.public else "wrong result", "hint": hint}
+        start = self.learner.offsets[self.exercise][index]
+        draws = self.learner.inputs[self.exercise][index]
+        for k, inputs in enumerate(draws):  # the check passes only if every draw does
+            result = run.results[start + k]
+            if result is None:
+                return {**rec, "detail": run.stopped or "not run"}
+            if result[0] == "error":
+                j = error_feedback(spec, check, result[1])
+                j.detail += forbidden
+            else:
+                j = evaluate(spec, check, inputs, result[1])
+            if not j.passed:
+                draw = f" (draw {k + 1} of {len(draws)})" if len(draws) > 1 else ""
+                return {**rec, "detail": j.detail + draw, "hint": j.hint}
+        return {**rec, "passed": True}
 
 
 class Learner:
@@ -137,13 +153,19 @@ class Learner:
         self.future: Future = Future()
         self.remaining = len(self.cases)
         self.exercises: dict[str, submissions.Exercise] = {}
-        self.inputs: dict[str, list[dict]] = {}
+        self.inputs: dict[str, list[list[dict]]] = {}  # exercise -> per check, its draws
+        self.offsets: dict[str, list[int]] = {}  # exercise -> where each check's draws start in the job
 
     def prepare(self) -> None:
         """Find the graded cells and draw every check's inputs (before the sandbox run; off pytest's thread)."""
         self.exercises = submissions.exercises(self.sub, self.options.forbidden)
-        self.inputs = {name: [make_inputs(SPECS[name], c, self.id) for c in checks_for(name)]
-                       for name, ex in self.exercises.items() if ex.source is not None}
+        for name, ex in self.exercises.items():
+            if ex.source is None:
+                continue
+            self.inputs[name] = [make_inputs(SPECS[name], c, self.id) for c in checks_for(name)]
+            sizes = [len(d) for d in self.inputs[name]]
+            self.offsets[name] = [sum(sizes[:i]) for i in range(len(sizes))]
+
 
     def jobs(self) -> list[ExerciseJob]:
         out = []
@@ -152,7 +174,7 @@ class Learner:
                 continue
             spec = SPECS[name]
             out.append(ExerciseJob(name, ex.source, ex.imports, list(course.get(name).requires) + list(spec.oracles),
-                                   spec.kind, self.inputs[name]))
+                                   spec.kind, [inputs for draws in self.inputs[name] for inputs in draws]))
         return out
 
 
@@ -244,7 +266,7 @@ class GradingRun:
     def _case_done(self, case: Case, longrepr: str | None) -> None:
         learner = case.learner
         if case.records is None:  # the case never ran its body (a pytest-level error)
-            case.records = [{"name": c.name, "public": c.public, "passed": False,
+            case.records = [{"name": c.name, "public": c.public, "edge": c.edge, "passed": False,
                              "detail": "the grader failed on this check; ask the instructor for a regrade",
                              "internal": (longrepr or "pytest did not run this case")[-500:]}
                             for c in checks_for(case.exercise)]
@@ -256,15 +278,17 @@ class GradingRun:
         exs = {}
         internal = []
         for e in course.EXERCISES:
-            recs = next(c.records for c in learner.cases if c.exercise == e.name)
+            case = next(c for c in learner.cases if c.exercise == e.name)
+            recs = case.records
             found = learner.exercises.get(e.name) or submissions.Exercise(e.name)
             passed = sum(r["passed"] for r in recs)
             internal += [f"{e.name}: {r['internal']}" for r in recs if r.get("internal")]
             for r in recs:
                 r.pop("internal", None)
-            exs[e.name] = {"points": round(e.points * passed / len(recs), 2) if recs else 0.0, "max": e.points,
+            exs[e.name] = {"points": score(recs, e.points), "max": e.points,
                            "passed": passed, "checks": recs if not found.reason else [],
-                           "reason": found.reason, "notes": found.notes}
+                           "reason": found.reason, "notes": found.notes,
+                           "attempted": case.attempted}
         state = {"learner": learner.id, "digest": learner.sub.digest(), "config": self.config,
                  "total": round(sum(r["points"] for r in exs.values()), 2), "max": course.total_points(),
                  "notes": learner.sub.notes, "exercises": exs, "sandbox": self.sandbox.describe(),

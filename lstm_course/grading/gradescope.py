@@ -5,11 +5,16 @@ image, and ``run_autograder`` per submission with the learner's files in
 ``/autograder/submission``; it reads ``/autograder/results/results.json``. The bundle holds the
 course package (reference, checks and public-check data: it stays on Gradescope's side; the
 learner's code still runs in the grader's sandbox there).
+
+Each submission is graded as the learner whose Gradescope user id ``submission_metadata.json``
+names (:func:`learner_id`), so learners draw different hidden inputs, as in a class run.
 """
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -27,21 +32,35 @@ python3 -m venv /autograder/venv
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# One submission: grade it as learner "submission" and hand Gradescope its results.json.
+# One submission: grade it as the learner the metadata names and hand Gradescope its results.json.
 set -uo pipefail
 work=$(mktemp -d)
-mkdir -p "$work/subs/submission" /autograder/results
-cp -r /autograder/submission/. "$work/subs/submission/"
+learner=$(/autograder/venv/bin/python -c 'import sys; from lstm_course.grading.gradescope import learner_id; print(learner_id(sys.argv[1]))' \\
+    /autograder/submission_metadata.json) || learner=submission
+mkdir -p "$work/subs/$learner" /autograder/results
+cp -r /autograder/submission/. "$work/subs/$learner/"
 /autograder/venv/bin/lstm-course grade "$work/subs" --out "$work/out" --format gradescope,feedback \\
     --workers 1 --time-limit {time_limit} --no-progress
 status=$?
-if [ -f "$work/out/gradescope/submission/results.json" ]; then
-    cp "$work/out/gradescope/submission/results.json" /autograder/results/results.json
+if [ -f "$work/out/gradescope/$learner/results.json" ]; then
+    cp "$work/out/gradescope/$learner/results.json" /autograder/results/results.json
 else
     printf '{{"score": 0, "output": "The autograder failed (exit status %s); your instructor has been told."}}\\n' "$status" \\
         > /autograder/results/results.json
 fi
 """
+
+
+def learner_id(metadata_path: str | Path) -> str:
+    """The learner a Gradescope submission is graded as: its user's id (a group's ids, sorted and
+    joined by "+"), from ``submission_metadata.json``; "submission" when the file says nothing usable."""
+    try:
+        meta = json.loads(Path(metadata_path).read_text(encoding="utf-8"))
+        ids = sorted(str(u["id"]) for u in meta.get("users", []) if isinstance(u, dict) and "id" in u)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return "submission"
+    learner = "+".join(re.sub(r"[^A-Za-z0-9_-]", "", i) for i in ids)[:100]
+    return learner if learner.strip("+") else "submission"
 
 
 def _package_files() -> list[tuple[Path, str]]:

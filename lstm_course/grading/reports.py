@@ -54,8 +54,13 @@ def exercise_md(e: course.Exercise, r: dict) -> list[str]:
     if r["reason"]:
         return lines + [f"Not graded: {r['reason']}.", ""]
     lines += [f"- Note: {note}" for note in r["notes"]]
+    if not r.get("attempted", True):
+        return lines + ["Not attempted: the graded cell still raises NotImplementedError.", ""]
+    core_ok = all(c["passed"] for c in r["checks"] if not c.get("edge"))
     for c in r["checks"]:
         line = f"- {'PASS' if c['passed'] else 'FAIL'} {c['name']}"
+        if c.get("edge") and c["passed"] and not core_ok:
+            line += " (an edge case: it counts once every other check passes)"
         if not c["passed"]:
             if c.get("detail"):
                 line += f": {c['detail']}"
