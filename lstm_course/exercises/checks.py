@@ -427,7 +427,7 @@ def report(results: list[CheckResult], notes: list[str] | tuple[str, ...] = ()) 
             continue
         lines.append(f"        called    {r.called}")
         if r.status == ERROR or (r.error and r.mismatch is None):
-            lines.append(f"        {'raised' if r.status == ERROR else 'problem'}    {r.error}")
+            lines.append(f"        {'raised   ' if r.status == ERROR else 'problem  '} {r.error}")
         for i, w in enumerate(r.where):
             lines.append(f"        {'where' if i == 0 else '     '}     {w}")
         if r.mismatch is not None:

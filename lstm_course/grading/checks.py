@@ -84,10 +84,11 @@ def _rand(rng, *shape, scale=1.0):
     return rng.standard_normal(shape) * scale
 
 
-def _sizes(rng, *names: str, **fixed: int) -> dict[str, int]:
+def _sizes(rng, *names: str, H3: int | None = None, **fixed: int) -> dict[str, int]:
     """Sizes for the letters ``names``, all different from each other and from ``fixed``:
-    N >= 2, H >= 2, T >= 3, D >= 1, at most 6 (small: fast to grade, and still every mistake shows)."""
-    low = {"N": 2, "H": 2, "T": 3, "D": 1, "O": 1}
+    N >= 2, H >= 2 (H >= 3 with ``H3``), T >= 3, D >= 1, at most 6 (small: fast to grade, and
+    still every mistake shows)."""
+    low = {"N": 2, "H": 2 if H3 is None else 3, "T": 3, "D": 1, "O": 1}
     while True:
         dims = {n: int(rng.integers(low[n], 7)) for n in names}
         values = list(dims.values()) + list(fixed.values())
@@ -95,21 +96,22 @@ def _sizes(rng, *names: str, **fixed: int) -> dict[str, int]:
             return {**dims, **fixed}
 
 
-def _gate_inputs(N, D, H, W_scale=0.7, big=False):
+def _gate_inputs(N, D, H, big=False):
     def make(rng):
         h, x = _rand(rng, N, H), _rand(rng, N, D)
-        W, b = _rand(rng, H, H + D, scale=W_scale), _rand(rng, H)
-        if big:  # entries beyond exp's overflow (|z| > 710) in every row, of both signs
-            b = b * 60.0
+        W, b = _rand(rng, H, H + D, scale=0.7), _rand(rng, H)
+        if big:
+            # Units 0 and 1 far beyond exp's overflow (|z| > 710), of both signs, in every row;
+            # the others moderate, so that a mistake which saturation would hide still shows there.
             b[0], b[1] = 900.0, -900.0
         return {"args": [h, x, W, b], "kwargs": {}}
     return make
 
 
-def _drawn(factory: Callable, *names: str, **fixed: int) -> Callable:
+def _drawn(factory: Callable, *names: str, H3: int | None = None, **fixed: int) -> Callable:
     """A make() drawing fresh sizes first, then the inputs ``factory(**sizes)`` builds."""
     def make(rng):
-        dims = _sizes(rng, *names, **fixed)
+        dims = _sizes(rng, *names, H3=H3, **fixed)
         return factory(**dims)(rng)
     return make
 
@@ -119,7 +121,7 @@ def _gate_checks() -> tuple[Check, ...]:
         Check(f"hidden: random shapes, {HIDDEN_DRAWS} draws", False,
               _drawn(lambda N, D, H: _gate_inputs(N, D, H), "N", "D", "H"), "random shapes", HIDDEN_DRAWS),
         Check("hidden: large pre-activations (|z| up to ~1000)", False,
-              _drawn(lambda N, D, H: _gate_inputs(N, D, H, W_scale=60.0, big=True), "N", "D", "H"),
+              _drawn(lambda N, D, H: _gate_inputs(N, D, H, big=True), "N", "D", "H", H3=0),
               "large pre-activations (|z| up to ~1000)", large=True),
         Check("hidden: zero-length batch (N=0)", False, _drawn(lambda N, D, H: _gate_inputs(N, D, H), "D", "H", N=0),
               "a zero-length batch (N = 0)", edge=True),
@@ -128,8 +130,8 @@ def _gate_checks() -> tuple[Check, ...]:
 
 def _elementwise_inputs(kind: str, N, H, big=False):
     def make(rng):
-        c = _rand(rng, N, H, scale=300.0 if big else 2.0)
-        if big:
+        c = _rand(rng, N, H, scale=2.0)
+        if big:  # as for the gates: two units beyond exp's overflow, the others moderate
             c[:, 0], c[:, 1] = 900.0, -900.0
         if kind == "cell_state":
             f, i, ct = sigmoid(_rand(rng, N, H)), sigmoid(_rand(rng, N, H)), np.tanh(_rand(rng, N, H))
@@ -143,17 +145,27 @@ def _elementwise_checks(kind: str) -> tuple[Check, ...]:
         Check(f"hidden: random shapes, {HIDDEN_DRAWS} draws", False,
               _drawn(lambda N, H: _elementwise_inputs(kind, N, H), "N", "H"), "random shapes", HIDDEN_DRAWS),
         Check("hidden: large values (|C| up to ~1000)", False,
-              _drawn(lambda N, H: _elementwise_inputs(kind, N, H, big=True), "N", "H"),
+              _drawn(lambda N, H: _elementwise_inputs(kind, N, H, big=True), "N", "H", H3=0),
               "large values (|C| up to ~1000)", large=True),
         Check("hidden: zero-length batch (N=0)", False, _drawn(lambda N, H: _elementwise_inputs(kind, N, H), "H", N=0),
               "a zero-length batch (N = 0)", edge=True),
     )
 
 
-def _rnn_inputs(T, N, D, H, scale=1.0, with_h0=True):
+def _big_units(b: np.ndarray) -> np.ndarray:
+    """``b`` with units 0 and 1 pushed far beyond exp's overflow (±900), the others left moderate:
+    saturating every unit would make a wrong result equal the right one (both exactly ±1)."""
+    b = b.copy()
+    b[0], b[1] = 900.0, -900.0
+    return b
+
+
+def _rnn_inputs(T, N, D, H, big=False, with_h0=True):
     def make(rng):
         p = init_rnn_params(D, H, seed=rng)
-        p = {"W": p["W"] * scale, "b": p["b"] * scale + _rand(rng, H, scale=0.3 * scale)}  # a bias that shows
+        p = {"W": p["W"], "b": p["b"] + _rand(rng, H, scale=0.3)}  # a bias that shows
+        if big:
+            p["b"] = _big_units(p["b"])
         args = [_rand(rng, T, N, D), p]
         if with_h0:
             args.append(_rand(rng, N, H))
@@ -161,14 +173,17 @@ def _rnn_inputs(T, N, D, H, scale=1.0, with_h0=True):
     return make
 
 
-def _lstm_params(rng, D, H, scale=1.0):
+def _lstm_params(rng, D, H):
     p = init_lstm_params(D, H, seed=rng)
-    return {k: (v + _rand(rng, *v.shape, scale=0.3)) * scale for k, v in p.items()}  # nonzero biases
+    return {k: v + _rand(rng, *v.shape, scale=0.3) for k, v in p.items()}  # nonzero biases
 
 
-def _cell_inputs(N, D, H, scale=1.0):
+def _cell_inputs(N, D, H, big=False):
     def make(rng):
-        return {"args": [_rand(rng, N, D), _rand(rng, N, H), _rand(rng, N, H), _lstm_params(rng, D, H, scale)], "kwargs": {}}
+        p = _lstm_params(rng, D, H)
+        if big:
+            p = {k: _big_units(v) if k[0] == "b" else v for k, v in p.items()}
+        return {"args": [_rand(rng, N, D), _rand(rng, N, H), _rand(rng, N, H), p], "kwargs": {}}
     return make
 
 
@@ -220,14 +235,19 @@ def _clip_inputs(scale: float, ratio: float | None, zero: bool = False):
         shapes = {"W_f": (H, H + D), "b_f": (H,), "W_o": (H, H + D), "W_y": (2, H)}
         # arrays of very different sizes: clipping each by its own norm cannot pass for global clipping
         grads = {k: np.zeros(s) if zero else _rand(rng, *s, scale=scale * (1 + 3 * j)) for j, (k, s) in enumerate(shapes.items())}
-        norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
-        return {"args": [grads, 1.0 if zero else ratio * norm], "kwargs": {}}
+        return {"args": [grads, 1.0 if zero else ratio * _global_norm(grads)], "kwargs": {}}
     return make
+
+
+def _global_norm(grads: dict) -> float:
+    return float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
 
 
 def _train_inputs(loss: str, readout: str, ratio: float):
     """A small model and batch; max_norm = ``ratio`` × the gradient's own global norm, so the
-    check clips (ratio < 1) or does not (ratio > 1) whatever the draw."""
+    check clips (ratio < 1) or does not (ratio > 1) whatever the draw. With MSE the targets are
+    set so that the norm is 3 exactly (the gradient is linear in ŷ - y): a threshold hard-coded
+    to the default 1.0 then always shows too."""
     def make(rng):
         T, N, D, H, O = _sizes(rng, "T", "N", "D", "H", "O").values()
         if loss == "xent":
@@ -235,13 +255,14 @@ def _train_inputs(loss: str, readout: str, ratio: float):
         params = model.init_model(D, H, O, seed=int(rng.integers(2**31)))
         params = {k: v + _rand(rng, *v.shape, scale=0.3) for k, v in params.items()}
         x = _rand(rng, T, N, D)
+        kw = {"loss": loss, "readout": readout}
         if loss == "mse":
             y = _rand(rng, *((T, N, O) if readout == "all" else (N, O)))
+            y_hat = model.predict(params, x, readout=readout)
+            y = y_hat + (y - y_hat) * (3.0 / _global_norm(model.loss_and_grads(params, x, y, **kw)[1]))
         else:
             y = rng.integers(0, O, size=(T, N) if readout == "all" else (N,))
-        kw = {"loss": loss, "readout": readout}
-        _, grads = model.loss_and_grads(params, x, y, **kw)
-        norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+        norm = _global_norm(model.loss_and_grads(params, x, y, **kw)[1])
         return {"args": [params, x, y], "kwargs": {"max_norm": ratio * norm, **kw, **LSTM_TOKENS}, "lr": 0.1}
     return make
 
@@ -256,9 +277,9 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
               **_random(_drawn(lambda T, N, D, H: _rnn_inputs(T, N, D, H), "T", "N", "D", "H"))),
         Check("hidden: h0 omitted (zeros)", False, _drawn(lambda T, N, D, H: _rnn_inputs(T, N, D, H, with_h0=False),
                                                           "T", "N", "D", "H"), "h0 omitted"),
-        Check("hidden: large weights (saturating tanh)", False,
-              _drawn(lambda T, N, D, H: _rnn_inputs(T, N, D, H, scale=40.0), "T", "N", "D", "H"),
-              "large weights (saturating tanh)", large=True),
+        Check("hidden: large pre-activations (saturating tanh)", False,
+              _drawn(lambda T, N, D, H: _rnn_inputs(T, N, D, H, big=True), "T", "N", "D", "H", H3=0),
+              "large pre-activations (saturating tanh)", large=True),
         Check("hidden: empty sequence (T=0)", False, _drawn(lambda T, N, D, H: _rnn_inputs(T, N, D, H), "N", "D", "H", T=0),
               "an empty sequence (T = 0)", edge=True)),
         hint="h_t = tanh(W·[h_{t-1}, x_t] + b) at every step from h0 (zeros when None); h stacks h_1 … h_T (T, N, H)"),
@@ -272,8 +293,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("lstm_cell_forward", ("x_t", "h_prev", "c_prev", "params"), (
         Check(f"hidden: random shapes, {HIDDEN_DRAWS} draws", False,
               **_random(_drawn(lambda N, D, H: _cell_inputs(N, D, H), "N", "D", "H"))),
-        Check("hidden: large pre-activations", False, _drawn(lambda N, D, H: _cell_inputs(N, D, H, 40.0), "N", "D", "H"),
-              "large pre-activations", large=True),
+        Check("hidden: large pre-activations", False, _drawn(lambda N, D, H: _cell_inputs(N, D, H, big=True), "N", "D", "H",
+                                                             H3=0), "large pre-activations", large=True),
         Check("hidden: the cache holds what lstm_cell_backward reads", False,
               _drawn(lambda N, D, H: _cell_inputs(N, D, H), "N", "D", "H"), "random shapes (the cache)", part="cache")),
         hint="f_t, i_t, C̃_t, C_t, o_t, h_t in the article's order, each gate with its own params['W_*'], params['b_*']; "
