@@ -307,7 +307,7 @@ def measure(exercise: str, learners: list[str]) -> dict:
     inputs = None
     rows = {"killed": [], "unfair": [], "equivalent": [], "survived": []}
     for m in mutants(exercise):
-        scores = [direct.grade_source(exercise, m.source, learner)[0] for learner in learners]
+        scores = [direct.grade_source(exercise, m.source, learner, explain=False)[0] for learner in learners]
         if all(s < full for s in scores):
             rows["killed"].append(m)
             continue

@@ -147,13 +147,13 @@ def compare(expected: dict[str, Any], got: Any, rtol: float, atol: float) -> Mis
     return None
 
 
-def _first_change(before: Any, after: Any, path: str = "") -> str | None:
+def first_change(before: Any, after: Any, path: str = "") -> str | None:
     """The path of the first leaf of ``after`` that differs from ``before`` (None if untouched)."""
     if isinstance(before, dict):
         if not isinstance(after, dict) or set(before) != set(after):
             return path or "/"
         for k in before:
-            p = _first_change(before[k], after[k], f"{path}/{k}")
+            p = first_change(before[k], after[k], f"{path}/{k}")
             if p:
                 return p
         return None
@@ -161,7 +161,7 @@ def _first_change(before: Any, after: Any, path: str = "") -> str | None:
         if not isinstance(after, (list, tuple)) or len(before) != len(after):
             return path or "/"
         for i, (b, a) in enumerate(zip(before, after)):
-            p = _first_change(b, a, f"{path}/{i}")
+            p = first_change(b, a, f"{path}/{i}")
             if p:
                 return p
         return None
@@ -188,7 +188,7 @@ def judge(name: str, expected: dict[str, Any], wrong: dict[str, dict[str, Any]],
     time steps relative to T (for hidden checks, which keep their inputs to themselves)."""
     changed = None
     if args_before is not None:
-        path = _first_change(args_before, args_after)
+        path = first_change(args_before, args_after)
         changed = input_name(name, path) if path else None
     m = compare(expected, got, rtol, atol)
     if m is None and changed is None:

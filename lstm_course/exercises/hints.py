@@ -98,6 +98,7 @@ _ERROR_SYMPTOMS = (
     ("ZeroDivisionError", "", "zero_division"),
     ("KeyError", "", "key_missing"),
     ("NameError", "", "name_missing"),
+    ("ValueError", "pass **loss_kwargs on", "loss_kwargs_dropped"),  # the grader's loss_and_grads, called without them
 )
 
 

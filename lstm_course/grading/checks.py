@@ -37,9 +37,9 @@ import numpy as np
 from .. import cell, course, gates, model, optim, rnn, sequence
 from ..activations import sigmoid
 from ..exercises import checkgen
-from ..exercises.checks import UNTOUCHED, Verdict, judge
+from ..exercises.checks import UNTOUCHED, Verdict, compare, first_change, judge
 from ..exercises.explain import output_name
-from ..exercises.hints import HINTS, hint_for_error_text, hint_text
+from ..exercises.hints import hint_for_error_text, hint_text
 from ..params import init_lstm_params, init_rnn_params
 
 RTOL, ATOL = checkgen.RTOL, checkgen.ATOL
@@ -432,8 +432,10 @@ class Judged:
     hint: str = ""  # text for the learner
 
 
-def evaluate(spec: Spec, check: Check, inputs: dict, out: Any) -> Judged:
-    """Judge the learner's output ``out`` (plain data from the sandbox) on one draw of ``check``."""
+def evaluate(spec: Spec, check: Check, inputs: dict, out: Any, draw: str = "", explain: bool = True) -> Judged:
+    """Judge the learner's output ``out`` (plain data from the sandbox) on one draw of ``check``
+    (``draw``: which one, e.g. "draw 2 of 3", for the feedback). ``explain=False``: the verdict
+    alone, without the feedback (measurements that grade thousands of variants)."""
     got, args_after = _result(spec, out)
     name = spec.name
     if check.case is not None:
@@ -446,6 +448,9 @@ def evaluate(spec: Spec, check: Check, inputs: dict, out: Any) -> Judged:
     before = inputs["args"] if name in UNTOUCHED else None
     if before is not None and args_after is None:
         args_after = before  # the runner did not send them back: nothing to compare
+    if not explain:
+        changed = before is not None and first_change(before, args_after) is not None
+        return Judged(compare(expected, got, RTOL, ATOL) is None and not changed)
     v = judge(name, expected, {}, got, RTOL, ATOL, args_before=before, args_after=args_after,
               symbolic=not check.public)
     if v.passed:
@@ -453,8 +458,6 @@ def evaluate(spec: Spec, check: Check, inputs: dict, out: Any) -> Judged:
     if check.case is None and v.changed is None:
         wrong = checkgen.wrong_variants(name, inputs["args"], _call_kwargs(spec, inputs), expected)
     if wrong and v.changed is None:
-        from ..exercises.checks import compare
-
         for key, leaves in wrong.items():
             if compare(leaves, got, RTOL, ATOL) is None:
                 v.hint = key
@@ -462,29 +465,37 @@ def evaluate(spec: Spec, check: Check, inputs: dict, out: Any) -> Judged:
     if v.hint == "nan_result" and check.large:
         v.hint = "overflow"
     hint = hint_text(v.hint) if v.hint else spec.hint
-    return Judged(False, describe(spec, check, v), hint)
+    return Judged(False, describe(spec, check, v, draw), hint)
 
 
-def describe(spec: Spec, check: Check, v: Verdict) -> str:
+def _about(check: Check, draw: str) -> str:
+    return f"{check.about} ({draw})" if draw else check.about
+
+
+def describe(spec: Spec, check: Check, v: Verdict, draw: str = "") -> str:
     """The feedback sentence of a failed draw. Public checks show values; hidden ones the kind of
     input and which outputs are wrong where, never the inputs or the expected values."""
     parts = []
     if v.changed:
         parts.append(f"your function changed its input {v.changed} in place")
     m = v.mismatch
+    where = list(v.where)
     if m is not None:
         what = output_name(spec.name, m.path)
         if check.public:
             parts.append(_public_text(what, m))
         else:
+            shape_line = next((w for w in where if w.startswith(f"{what} has shape ")), None)
+            if m.why == "shape" and shape_line:
+                where.remove(shape_line)
             parts.append({"missing": f"{what} is missing from the result ({m.got})",
                           "type": f"{what} is a {type(m.got).__name__}, not a NumPy array of floats"
                                   if np.ndim(m.expected) else f"{what} is a {type(m.got).__name__}, not a number",
-                          "shape": f"{what} has the wrong shape",
+                          "shape": shape_line or f"{what} has the wrong shape",
                           "nan": f"{what} holds NaN or inf where the correct values are finite",
-                          "value": f"{what} has wrong values"}[m.why] + f" for {check.about}")
-    parts += v.where
-    return "; ".join(parts)
+                          "value": f"{what} has wrong values"}[m.why] + f" for {_about(check, draw)}"
+                         + (": an exp overflowed" if m.why == "nan" and check.large else ""))
+    return "; ".join(parts + where)
 
 
 def _short(v) -> str:
@@ -512,20 +523,35 @@ def _public_text(what: str, m) -> str:
 _LINE = re.compile(r" \(line \d+ of your cell\)$")
 
 
-def error_feedback(spec: Spec, check: Check, message: str) -> Judged:
+def error_feedback(spec: Spec, check: Check, message: str, draw: str = "") -> Judged:
     """A draw on which the learner's function raised: ``message`` is the runner's "Type: text (line n of your cell)"."""
     kind, _, text = message.partition(": ")
     line = _LINE.search(message)
     text = _LINE.sub("", text)
     key = hint_for_error_text(kind, text)
-    hint = HINTS[key] if key else spec.hint
+    hint = hint_text(key) if key else spec.hint
     if check.public:
         return Judged(False, f"your function raised {message}", hint)
-    # Names (a missing key, an undefined name) say nothing about the inputs; sizes would.
-    shown = text if kind in ("KeyError", "NameError", "AttributeError", "NotImplementedError", "ImportError") \
-        else re.sub(r"\d+", "…", text)
-    shown = f" ({shown[:200]})" if shown else ""
-    return Judged(False, f"raised {kind}{shown}{line.group(0) if line else ''} for {check.about}", hint)
+    # A known symptom in words; names (a missing key, an undefined name) as they are; any other
+    # message with its numbers masked, since sizes and values would describe the hidden inputs.
+    if key in SYMPTOMS:
+        shown = SYMPTOMS[key]
+    elif kind in ("KeyError", "NameError", "AttributeError", "NotImplementedError", "ImportError"):
+        shown = text[:200]
+    else:
+        shown = re.sub(r"\d+", "…", text)[:160]
+    at = line.group(0) if line else ""
+    return Judged(False, f"raised {kind}{at} for {_about(check, draw)}" + (f": {shown}" if shown else ""), hint)
+
+
+SYMPTOMS = {  # what a recognised error means, in words that reveal nothing about the inputs
+    "weight_transposed": "the shapes of a matrix product do not fit",
+    "broadcast_mismatch": "arrays of different shapes were combined elementwise",
+    "empty_stack": "np.stack (or np.concatenate) got an empty list",
+    "empty_axis": "an index reached past an empty axis",
+    "zero_division": "a division by zero",
+    "loss_kwargs_dropped": "loss_and_grads was called without the forward= and backward= of **loss_kwargs",
+}
 
 
 def score(records: list[dict], points: float) -> float:
@@ -539,7 +565,3 @@ def score(records: list[dict], points: float) -> float:
     if passed == len(core):
         passed += sum(r["passed"] for r in edge)
     return round(points * passed / len(records), 2)
-
-
-def exercise_points(name: str) -> float:
-    return float(course.get(name).points)

@@ -127,18 +127,23 @@ def run_one(name: str, fn, inputs: dict) -> tuple[str, Any]:
         return "error", _describe(e)
 
 
-def grade_function(name: str, fn, learner: str = "learner", which: str = "all") -> tuple[float, list[dict]]:
+def grade_function(name: str, fn, learner: str = "learner", which: str = "all",
+                   explain: bool = True) -> tuple[float, list[dict]]:
     """(points, check records) of ``fn`` on the checks of exercise ``name`` for ``learner``:
-    ``which`` = "all", "public" or "hidden" (the points are meaningful for "all" only)."""
+    ``which`` = "all", "public" or "hidden" (the points are meaningful for "all" only);
+    ``explain=False`` skips the feedback (the verdicts are the same)."""
     spec = SPECS[name]
     records = []
     for check in checks_for(name):
         if which != "all" and check.public != (which == "public"):
             continue
         rec = {"name": check.name, "public": check.public, "edge": check.edge, "passed": True}
-        for k, inputs in enumerate(make_inputs(spec, check, learner)):
+        draws = make_inputs(spec, check, learner)
+        for k, inputs in enumerate(draws):
             kind, value = run_one(name, fn, inputs)
-            j = error_feedback(spec, check, value) if kind == "error" else evaluate(spec, check, inputs, value)
+            draw = f"draw {k + 1} of {len(draws)}" if len(draws) > 1 else ""
+            j = error_feedback(spec, check, value, draw) if kind == "error" else \
+                evaluate(spec, check, inputs, value, draw, explain)
             if not j.passed:
                 rec.update(passed=False, detail=j.detail, hint=j.hint)
                 break
@@ -146,11 +151,12 @@ def grade_function(name: str, fn, learner: str = "learner", which: str = "all") 
     return score(records, course.get(name).points), records
 
 
-def grade_source(name: str, source: str, learner: str = "learner", which: str = "all") -> tuple[float, list[dict]]:
+def grade_source(name: str, source: str, learner: str = "learner", which: str = "all",
+                 explain: bool = True) -> tuple[float, list[dict]]:
     """:func:`grade_function` of the function ``source`` defines (0 points if it does not run)."""
     try:
         fn = load_function(name, source)
     except Exception as e:  # noqa: BLE001
         return 0.0, [{"name": "load", "public": True, "edge": False, "passed": False, "detail": _describe(e)}]
-    return grade_function(name, fn, learner, which)
+    return grade_function(name, fn, learner, which, explain)
 

@@ -133,14 +133,14 @@ class Case:
             result = run.results[start + k]
             if result is None:
                 return {**rec, "detail": run.stopped or "not run"}
+            draw = f"draw {k + 1} of {len(draws)}" if len(draws) > 1 else ""
             if result[0] == "error":
-                j = error_feedback(spec, check, result[1])
+                j = error_feedback(spec, check, result[1], draw)
                 j.detail += forbidden
             else:
-                j = evaluate(spec, check, inputs, result[1])
+                j = evaluate(spec, check, inputs, result[1], draw)
             if not j.passed:
-                draw = f" (draw {k + 1} of {len(draws)})" if len(draws) > 1 else ""
-                return {**rec, "detail": j.detail + draw, "hint": j.hint}
+                return {**rec, "detail": j.detail, "hint": j.hint}
         return {**rec, "passed": True}
 
 

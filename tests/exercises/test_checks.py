@@ -342,3 +342,22 @@ def test_are_the_inputs_protected_from_a_mutating_learner():
 
     assert all(r.status == FAIL for r in run_checks("cell_state", mutating))
     assert all(r.status == PASS for r in run_checks("cell_state", ref("cell_state")))
+
+
+def test_in_the_student_edition_a_dropped_loss_kwargs_is_named_not_not_implemented(monkeypatch):
+    """There loss_and_grads' default forward is a stub raising NotImplementedError: still the same verdict and hint."""
+    from lstm_course import model
+
+    def stub(*a, **k):
+        raise NotImplementedError("lstm_forward_fast is not in the student edition: use your own lstm_forward")
+
+    monkeypatch.setattr(model.loss_and_grads, "__kwdefaults__", {**model.loss_and_grads.__kwdefaults__, "forward": stub})
+
+    def drops(params, x, y, optimizer, max_norm=1.0, **loss_kwargs):
+        value, grads = model.loss_and_grads(params, x, y)
+        optimizer.step(params, grads)
+        return value
+
+    results = run_checks("train_step", drops, **LSTM_EXTRA)
+    assert [(r.status, r.hint) for r in results] == [(ERROR, "loss_kwargs_dropped")] * 2
+    assert all("NotImplementedError" in r.error for r in results)

@@ -17,7 +17,7 @@ from lstm_course import course
 from lstm_course.grading import direct
 from lstm_course.grading.checks import score
 
-from .conftest import FAST, layer_or_skip, notebooks, replace_cell
+from .conftest import layer_or_skip, notebooks, replace_cell
 from .mistake_bank import BANK, bank
 
 LEARNERS = [f"learner-{i:02d}" for i in range(22)] + ["ann", "submission"]  # 24 ids
@@ -39,10 +39,10 @@ def test_the_bank_covers_the_hint_catalogue_and_the_issue():
 
 @pytest.mark.parametrize("exercise, label, source", bank(), ids=[f"{e}: {label}" for e, label, _ in BANK])
 def test_a_mistake_loses_points_and_scores_the_same_under_every_learner_id(exercise, label, source):
-    _, public = direct.grade_source(exercise, source, "anyone", which="public")  # the same inputs for all
+    _, public = direct.grade_source(exercise, source, "anyone", which="public", explain=False)  # the same for all
     verdicts = {}
     for learner in LEARNERS:
-        _, hidden = direct.grade_source(exercise, source, learner, which="hidden")
+        _, hidden = direct.grade_source(exercise, source, learner, which="hidden", explain=False)
         records = public + hidden
         verdicts[learner] = (score(records, course.get(exercise).points), tuple(r["passed"] for r in records))
     assert len(set(verdicts.values())) == 1, {k: v for k, v in verdicts.items()}
