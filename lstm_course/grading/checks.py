@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import cell, course, gates, model, optim, rnn, sequence
+from .. import cell, gates, model, optim, rnn, sequence
 from ..activations import sigmoid
 from ..exercises import checkgen
 from ..exercises.checks import UNTOUCHED, Verdict, compare, first_change, judge
