@@ -6,10 +6,13 @@ Two ways to recognise a mistake:
   computes on the same inputs (``<case>/wrong/<hint>/...``, see :mod:`.checkdata`); a learner's
   output matching one of them gets that hint;
 * by error: an exception whose message shows a known symptom (a matmul shape mismatch is
-  almost always a transposed weight).
+  almost always a transposed weight; a broadcast error is not a matmul);
+* by pattern (:mod:`.explain`): a time axis one step off, h shifted by one step, only the bias
+  gradients wrong by a factor N, dx_t and dh_prev swapped.
 
-``HINTS`` maps a hint key to its text; ``hint_for_error(exc)`` returns a key or None.
-The grader may reuse both.
+``HINTS`` maps a hint key to its text (``hint_text(key)`` also reads a key with a ``#n``
+suffix, a second variant of one mistake); ``hint_for_error(exc)`` and
+``hint_for_error_text(type_name, message)`` return a key or None. The grader uses all three.
 """
 from __future__ import annotations
 
