@@ -554,14 +554,14 @@ SYMPTOMS = {  # what a recognised error means, in words that reveal nothing abou
 }
 
 
+def credits(records: list[dict], points: float) -> list[float]:
+    """What each check earns: an equal share of the exercise's points if it passed, an edge
+    check's only when every core check passed too."""
+    core_ok = all(r["passed"] for r in records if not r.get("edge"))
+    share = points / len(records) if records else 0.0
+    return [share if r["passed"] and (core_ok or not r.get("edge")) else 0.0 for r in records]
+
+
 def score(records: list[dict], points: float) -> float:
-    """An exercise's points from its check records: an equal share per check, edge checks
-    counting only when every core check passed."""
-    if not records:
-        return 0.0
-    core = [r for r in records if not r.get("edge")]
-    edge = [r for r in records if r.get("edge")]
-    passed = sum(r["passed"] for r in core)
-    if passed == len(core):
-        passed += sum(r["passed"] for r in edge)
-    return round(points * passed / len(records), 2)
+    """An exercise's points from its check records (:func:`credits`, summed)."""
+    return round(sum(credits(records, points)), 2)

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +38,12 @@ from pathlib import Path
 import pytest
 
 from .. import course
-from . import reports, sandbox_lib, submissions
+from . import late, reports, sandbox_lib, submissions
 from .checks import SPECS, Check, checks_for, error_feedback, evaluate, make_inputs, score
 from .sandbox import ExerciseJob, Limits, Sandbox
 
 GRADER_VERSION = "2"  # 2: several draws per hidden check, edge checks gated, named feedback
-FORMATS = ("csv", "feedback", "summary", "gradescope")
+FORMATS = ("csv", "feedback", "summary", "gradescope", "canvas")
 
 
 @dataclass
@@ -54,6 +55,15 @@ class Options:
     forbidden: tuple[str, ...] = submissions.DEFAULT_FORBIDDEN
     progress: bool = True
     fresh: bool = False  # ignore earlier results in out/.state
+    only: tuple[str, ...] = ()  # regrade just these learners; everyone else keeps their result in out/.state
+    # Late work (see .late): the due date, learners' own due dates, submission times (else the
+    # notebooks' modification times) and the policy. Applied when writing, never stored.
+    due: datetime | None = None
+    extensions: dict[str, datetime] = field(default_factory=dict)
+    submitted: dict[str, datetime] = field(default_factory=dict)
+    late_policy: late.Policy = field(default_factory=lambda: late.Policy.parse(late.DEFAULT_POLICY))
+    roster: list[dict] | None = None  # for --format canvas: rows with learner, sis_user_id[, name]
+    hidden_visibility: str = "visible"  # Gradescope: who sees the hidden checks' details, and when
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -61,6 +71,10 @@ class Options:
         bad = [f for f in self.formats if f not in FORMATS]
         if bad:
             raise ValueError(f"unknown output format(s) {bad}; choose from {', '.join(FORMATS)}")
+        if "canvas" in self.formats and self.roster is None:
+            raise ValueError("--format canvas needs --roster FILE.csv (columns learner, sis_user_id, optional name)")
+        if self.hidden_visibility not in reports.VISIBILITIES:
+            raise ValueError(f"hidden visibility must be one of {', '.join(reports.VISIBILITIES)}, got {self.hidden_visibility!r}")
 
 
 def config_digest(options: Options) -> str:
@@ -198,12 +212,25 @@ class GradingRun:
         self.out.mkdir(parents=True, exist_ok=True)
         self.out.chmod(0o700)  # the gradebook is nobody else's business, sandboxed learners included
         entries = submissions.discover(self.root)
+        unknown = sorted(set(self.options.only) - {learner for learner, _ in entries})
+        if unknown:
+            raise ValueError(f"--only {', '.join(unknown)}: no such entry in {self.root} "
+                             f"(learners: {', '.join(l for l, _ in entries[:10])}{' ...' if len(entries) > 10 else ''})")
         pending_entries = []
+        self.submitted: dict[str, datetime | None] = {}
         for learner, path in entries:
             sub = submissions.read(learner, path)
-            state = self._load_state(learner, sub)
+            self.submitted[learner] = self.options.submitted.get(learner) or (
+                late.utc(sub.modified) if sub.modified is not None else None)
+            if self.options.only and learner not in self.options.only:
+                state = self._load_state(learner, sub, any_config=True)  # kept as it is
+                if state is not None:
+                    self.results[learner] = state
+                continue
+            state = None if learner in self.options.only else self._load_state(learner, sub)
             if state is not None:
                 self.results[learner] = state
+                self._write_outputs(state)  # every format asked for, also for results kept from an earlier run
             else:
                 pending_entries.append((learner, sub))
         self.learners = [Learner(learner, sub, self.options) for learner, sub in pending_entries]
@@ -296,38 +323,52 @@ class GradingRun:
         if internal:
             self.internal_errors.append(learner.id)
         self.results[learner.id] = state
-        self._write_learner(state)
+        self._write_outputs(state)
+        if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
+            reports.write_atomic(self.state_dir / f"{learner.id}.json", json.dumps(state, indent=1, sort_keys=True))
         self._done += 1
         self._progress()
 
-    def _write_learner(self, state: dict) -> None:
+    def view(self, state: dict) -> dict:
+        """A learner's result as the reports show it: the raw score, the late penalty, the final total."""
         learner = state["learner"]
-        if "feedback" in self.options.formats:
-            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(state), durable=False)
-        if "gradescope" in self.options.formats:
-            reports.write_atomic(self.out / "gradescope" / learner / "results.json", reports.gradescope_json(state),
-                                 durable=False)
-        if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
-            reports.write_atomic(self.state_dir / f"{learner}.json", json.dumps(state, indent=1, sort_keys=True))
+        due = self.options.extensions.get(learner, self.options.due)
+        info = late.lateness(state["total"], getattr(self, "submitted", {}).get(learner), due, self.options.late_policy)
+        penalty = info["penalty"] if info else 0.0
+        return {**state, "raw": state["total"], "late": info, "penalty": penalty,
+                "total": round(state["total"] - penalty, 2), "late_policy": self.options.late_policy.describe()}
 
-    def _load_state(self, learner: str, sub: submissions.Submission) -> dict | None:
+    def _write_outputs(self, state: dict) -> None:
+        """The per-learner files of every format asked for."""
+        learner, v = state["learner"], self.view(state)
+        if "feedback" in self.options.formats:
+            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(v), durable=False)
+        if "gradescope" in self.options.formats:
+            reports.write_atomic(self.out / "gradescope" / learner / "results.json",
+                                 reports.gradescope_json(v, self.options.hidden_visibility), durable=False)
+
+    def _load_state(self, learner: str, sub: submissions.Submission, any_config: bool = False) -> dict | None:
         path = self.state_dir / f"{learner}.json"
-        if self.options.fresh or not submissions.LEARNER_ID.fullmatch(learner) or not path.is_file():
+        if (self.options.fresh and not any_config) or not submissions.LEARNER_ID.fullmatch(learner) or not path.is_file():
             return None
         try:
             state = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if state.get("digest") != sub.digest() or state.get("config") != self.config:
+        if not any_config and (state.get("digest") != sub.digest() or state.get("config") != self.config):
             return None
         return state
 
     def _write_gradebook(self, states: list[dict]) -> None:
+        views = [self.view(s) for s in states]
         if "csv" in self.options.formats:
-            reports.write_atomic(self.out / "grades.csv", reports.grades_csv(states))
+            reports.write_atomic(self.out / "grades.csv", reports.grades_csv(views))
+        if "canvas" in self.options.formats:
+            text, self.roster_problems = reports.canvas_csv(views, self.options.roster)
+            reports.write_atomic(self.out / "canvas.csv", text)
         if "summary" in self.options.formats:
             layers = sorted({s["sandbox"] for s in states})
-            text, data = reports.summary(states, layers)
+            text, data = reports.summary(views, layers, getattr(self, "roster_problems", None))
             reports.write_atomic(self.out / "summary.md", text)
             reports.write_atomic(self.out / "summary.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
 

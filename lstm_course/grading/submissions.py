@@ -25,6 +25,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from .. import course
@@ -47,6 +48,7 @@ class Submission:
     notes: list[str] = field(default_factory=list)  # problems with the entry itself
     rejected: str | None = None  # the whole entry could not be read
     others: dict[str, bytes] = field(default_factory=dict)  # other .ipynb files found (path -> bytes)
+    modified: float | None = None  # newest modification time of the notebooks read (epoch seconds)
     missing: dict[str, str] = field(default_factory=dict)  # released name -> why no file could stand in
 
     def digest(self) -> str:
@@ -182,7 +184,9 @@ def _read_folder(root: Path, sub: Submission) -> None:
                 fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
                 with os.fdopen(fd, "rb") as f:
                     data = f.read(MAX_NOTEBOOK + 1)
+                    mtime = os.fstat(f.fileno()).st_mtime
                 total += len(data)
+                sub.modified = max(sub.modified or mtime, mtime)
                 _accept(sub, rel, data)
 
 
@@ -219,6 +223,11 @@ def _read_zip(path: Path, sub: Submission) -> None:
                 sub.notes.append(f"zip entry {name!r} unpacks to more than {MAX_NOTEBOOK // 2**20} MiB; skipped")
                 continue
             total += len(data)
+            try:  # a zip stores local wall-clock times
+                mtime = datetime(*info.date_time).astimezone().timestamp()
+                sub.modified = max(sub.modified or mtime, mtime)
+            except ValueError:
+                pass
             _accept(sub, name, data)
 
 

@@ -113,7 +113,10 @@ def test_gradescope_bundle(tmp_path):
             path = tmp_path / script
             path.write_bytes(zf.read(script))
             assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
-        assert "/autograder/results/results.json" in zf.read("run_autograder").decode()
+        run = zf.read("run_autograder").decode()
+        assert "${AUTOGRADER_ROOT:-/autograder}" in run and "$root/results/results.json" in run
+        assert "python3.11" in zf.read("setup.sh").decode() and "-c /autograder/source/course/constraints.txt" in zf.read("setup.sh").decode()
+        assert zf.read("course/constraints.txt") == (Path(__file__).resolve().parents[2] / "constraints.txt").read_bytes()
 
 
 def test_cli_reports_bad_arguments(tmp_path):
