@@ -89,7 +89,8 @@ def add_commands(sub) -> None:
     p.add_argument("--exercise-time-limit", type=float, default=10.0, help="wall-clock seconds per exercise (default 10)")
     p.add_argument("--memory-mb", type=int, default=1024, help="address-space limit of a learner's process in MiB (default 1024)")
     p.add_argument("--format", default="csv,feedback,summary",
-                   help="comma-separated outputs: csv, feedback, summary, gradescope, canvas (default csv,feedback,summary)")
+                   help="comma-separated outputs: csv, feedback, summary, gradescope, canvas, similarity "
+                        "(default csv,feedback,summary)")
     p.add_argument("--only", action="append", metavar="LEARNER",
                    help="regrade just this learner (repeatable); everyone else keeps their result from the last run")
     p.add_argument("--due", metavar="YYYY-MM-DDTHH:MM", help="due date (local time, or with a UTC offset); late work "

@@ -43,7 +43,7 @@ from .checks import SPECS, Check, checks_for, error_feedback, evaluate, make_inp
 from .sandbox import ExerciseJob, Limits, Sandbox
 
 GRADER_VERSION = "2"  # 2: several draws per hidden check, edge checks gated, named feedback
-FORMATS = ("csv", "feedback", "summary", "gradescope", "canvas")
+FORMATS = ("csv", "feedback", "summary", "gradescope", "canvas", "similarity")
 
 
 @dataclass
@@ -218,8 +218,10 @@ class GradingRun:
                              f"(learners: {', '.join(l for l, _ in entries[:10])}{' ...' if len(entries) > 10 else ''})")
         pending_entries = []
         self.submitted: dict[str, datetime | None] = {}
+        self.subs: dict[str, submissions.Submission] = {}
         for learner, path in entries:
             sub = submissions.read(learner, path)
+            self.subs[learner] = sub
             self.submitted[learner] = self.options.submitted.get(learner) or (
                 late.utc(sub.modified) if sub.modified is not None else None)
             if self.options.only and learner not in self.options.only:
@@ -366,6 +368,15 @@ class GradingRun:
         if "canvas" in self.options.formats:
             text, self.roster_problems = reports.canvas_csv(views, self.options.roster)
             reports.write_atomic(self.out / "canvas.csv", text)
+        if "similarity" in self.options.formats:
+            from . import similarity
+
+            sources = {s["learner"]: {name: ex.source or "" for name, ex in
+                                      submissions.exercises(self.subs[s["learner"]], self.options.forbidden).items()}
+                       for s in states}
+            data, page = similarity.report(sources)
+            reports.write_atomic(self.out / "similarity.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+            reports.write_atomic(self.out / "similarity.html", page)
         if "summary" in self.options.formats:
             layers = sorted({s["sandbox"] for s in states})
             text, data = reports.summary(views, layers, getattr(self, "roster_problems", None))
