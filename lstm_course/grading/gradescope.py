@@ -39,7 +39,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # and hand Gradescope its results.json.
 set -uo pipefail
 start=$(date +%s)
-root=${{AUTOGRADER_ROOT:-/autograder}}
+root=/autograder
 work=$(mktemp -d)
 meta=$root/submission_metadata.json
 learner=$($root/venv/bin/python -c 'import sys; from lstm_course.grading.gradescope import learner_id; print(learner_id(sys.argv[1]))' \\

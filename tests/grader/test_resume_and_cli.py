@@ -114,7 +114,7 @@ def test_gradescope_bundle(tmp_path):
             path.write_bytes(zf.read(script))
             assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
         run = zf.read("run_autograder").decode()
-        assert "${AUTOGRADER_ROOT:-/autograder}" in run and "$root/results/results.json" in run
+        assert "root=/autograder" in run and "$root/results/results.json" in run
         assert "python3.11" in zf.read("setup.sh").decode() and "-c /autograder/source/course/constraints.txt" in zf.read("setup.sh").decode()
         assert zf.read("course/constraints.txt") == (Path(__file__).resolve().parents[2] / "constraints.txt").read_bytes()
 
