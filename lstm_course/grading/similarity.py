@@ -168,9 +168,12 @@ def _html(shown: list[dict], prints: dict, matches: list[dict], whole: list[dict
         parts += [f"<li>{html.escape(p['a'])} and {html.escape(p['b'])}: {p['score']:.2f}</li>" for p in whole]
         parts.append("</ul>")
     if matches:
-        parts.append("<h2>Submissions matching the reference solution</h2><ul>")
-        parts += [f"<li>{html.escape(m['learner'])}: {html.escape(m['exercise'] or 'the whole submission')} "
-                  f"({m['score']:.2f})</li>" for m in matches]
+        parts.append("<h2>Code matching the reference solution</h2><ul>")
+        by_learner: dict[str, list[str]] = {}
+        for m in matches:
+            by_learner.setdefault(m["learner"], []).append(m["exercise"] or "THE WHOLE SUBMISSION")
+        for learner, names in sorted(by_learner.items(), key=lambda kv: ("THE WHOLE SUBMISSION" not in kv[1], kv[0])):
+            parts.append(f"<li>{html.escape(learner)}: {html.escape(', '.join(sorted(names)))}</li>")
         parts.append("</ul>")
     for p in shown:
         fa, fb, (sa, sb) = prints[(p["a"], p["b"], p["exercise"])]
