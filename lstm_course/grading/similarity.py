@@ -19,6 +19,7 @@ itself: a leaked answer key looks like that.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import io
 import itertools
@@ -47,13 +48,21 @@ class Fingerprint:
         return int(self.fp.token_coverage)
 
 
+def _stable_hash(text: str) -> int:
+    """A k-gram's hash that is the same in every process (Python's own hash() of a str is salted
+    per process, which would make the winnowed fingerprints, and so the scores, vary between runs)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def _fingerprint(code: str, boilerplate=()) -> Fingerprint:
     """copydetect's fingerprint of ``code`` without the ``boilerplate`` hashes. (The boilerplate is
     removed here, not by copydetect: its own removal indexes the winnowed hashes as if they were
     unique, and a repeated k-gram makes it fail.)"""
+    import copydetect.utils
     from copydetect import CodeFingerprint
     from copydetect.utils import get_token_coverage
 
+    copydetect.utils.hash = _stable_hash  # hashed_kgrams looks `hash` up in its module first
     fp = CodeFingerprint("cell.py", K, WINDOW, fp=io.StringIO(code), language="python")
     if boilerplate:
         drop = set(boilerplate)

@@ -195,3 +195,18 @@ def test_the_cli_writes_the_report(tmp_path):
     data = json.loads((tmp_path / "out" / "similarity.json").read_text())
     assert data["pairs"][0]["score"] >= 0.8 and {data["pairs"][0]["a"], data["pairs"][0]["b"]} == {"learner_a", "learner_copy"}
     assert (tmp_path / "out" / "similarity.html").read_text().startswith("<!doctype html>")
+
+
+def test_the_scores_are_the_same_in_every_process():
+    """Python salts str hashes per process; the fingerprints must not depend on it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, json; sys.path.insert(0, 'tests'); from grader.test_similarity import sources; "
+            "from lstm_course.grading import similarity; print(json.dumps(similarity.report(sources())[0]))")
+    root = Path(__file__).resolve().parents[2]
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1
