@@ -105,10 +105,11 @@ def get_path(value: Any, path: str) -> Any:
     return here
 
 
-def save(path: Path, name: str, cases: list[dict[str, Any]]) -> None:
-    """Write cases ``{"id", "about", "rtol", "atol", "args", "kwargs", "expected": {path: value}, "wrong": {hint: {path: value}}}``."""
+def save(path: Path, name: str, cases: list[dict[str, Any]], call_params: dict[str, list[str]] | None = None) -> None:
+    """Write cases ``{"id", "about", "rtol", "atol", "args", "kwargs", "expected": {path: value},
+    "wrong": {hint: {path: value}}, "calls": {fn: [{"args", "kwargs", "out"}, ...]}}``."""
     arrays: dict[str, np.ndarray] = {}
-    meta = {"format": FORMAT, "exercise": name, "cases": []}
+    meta = {"format": FORMAT, "exercise": name, "cases": [], "call_params": call_params or {}}
     for case in cases:
         cid = case["id"]
         meta["cases"].append({k: case[k] for k in ("id", "about", "rtol", "atol")})
@@ -120,6 +121,12 @@ def save(path: Path, name: str, cases: list[dict[str, Any]]) -> None:
         for hint, outs in case.get("wrong", {}).items():
             for p, v in outs.items():
                 arrays.update(flatten(f"{cid}/wrong/{hint}/{p}", v))
+        for fn, calls in case.get("calls", {}).items():
+            for k, call in enumerate(calls):
+                arrays.update(flatten(f"{cid}/calls/{fn}/{k}/args", list(call["args"])))
+                for kw, v in call["kwargs"].items():
+                    arrays.update(flatten(f"{cid}/calls/{fn}/{k}/kwargs/{kw}", v))
+                arrays.update(flatten(f"{cid}/calls/{fn}/{k}/out", call["out"]))
     arrays["__meta__"] = np.array(json.dumps(meta, sort_keys=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
@@ -127,14 +134,16 @@ def save(path: Path, name: str, cases: list[dict[str, Any]]) -> None:
     tmp.replace(path)
 
 
-def load(name: str, data_dir: Path | None = None) -> list[dict[str, Any]]:
+def load(name: str, data_dir: Path | None = None, calls: bool = True) -> list[dict[str, Any]]:
     """The cases of exercise ``name``: dicts with id, about, rtol, atol, args (list), kwargs (dict),
-    expected ({path: array}) and wrong ({hint: {path: array}})."""
+    expected ({path: array}), wrong ({hint: {path: array}}), calls ({fn: [{"args", "kwargs", "out"}]})
+    and call_params ({fn: [parameter names]}). ``calls=False`` skips reading the recorded calls
+    (the grader answers prerequisites itself)."""
     path = path_for(name, data_dir)
     if not path.is_file():
         raise FileNotFoundError(f"no public-check data for {name!r} at {path}; the instructor regenerates it with `lstm-course sync-exercises`")
     with np.load(path, allow_pickle=False) as z:
-        data = {k: z[k] for k in z.files}
+        data = {k: z[k] for k in z.files if calls or "/calls/" not in k}
     meta = json.loads(str(data.pop("__meta__")))
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path} has check-data format {meta.get('format')}, this code reads format {FORMAT}")
@@ -156,5 +165,20 @@ def load(name: str, data_dir: Path | None = None) -> list[dict[str, Any]]:
             "kwargs": unflatten(kwargs) if kwargs else {},
             "expected": {k: _leaf(v) for k, v in part("expected/").items()},
             "wrong": wrong,
+            "calls": _calls(part("calls/")),
+            "call_params": meta.get("call_params", {}),
         })
     return cases
+
+
+def _calls(flat: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, dict[int, dict[str, dict[str, np.ndarray]]]] = {}
+    for key, v in flat.items():
+        fn, k, what, *rest = key.split("/")
+        grouped.setdefault(fn, {}).setdefault(int(k), {}).setdefault(what, {})["/".join(rest)] = v
+    out = {}
+    for fn, calls in grouped.items():
+        out[fn] = [{"args": unflatten(c["args"]) if "args" in c else [],
+                    "kwargs": unflatten(c["kwargs"]) if "kwargs" in c else {},
+                    "out": unflatten(c["out"])} for _, c in sorted(calls.items())]
+    return out

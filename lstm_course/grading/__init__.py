@@ -14,6 +14,8 @@ Modules, in the order a grading run uses them:
     reports       grades.csv, feedback, summary, Gradescope results.json; atomic writes
     gradescope    the Gradescope autograder bundle (``lstm-course gradescope-bundle``)
     commands      the two subcommands' arguments
+    direct        the same checks run in-process, unsandboxed: for measuring them (fairness test,
+                  benchmarks/mutants.py), never for learners' code
 
 Why oracles: each exercise is graded with the *reference* versions of its prerequisites, so
 one early mistake does not cascade. The reference never enters the sandbox: while grading

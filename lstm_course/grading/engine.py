@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +38,12 @@ from pathlib import Path
 import pytest
 
 from .. import course
-from . import reports, sandbox_lib, submissions
-from .checks import SPECS, Check, checks_for, evaluate, make_inputs
+from . import late, reports, sandbox_lib, submissions
+from .checks import SPECS, Check, checks_for, error_feedback, evaluate, make_inputs, score
 from .sandbox import ExerciseJob, Limits, Sandbox, detect_layer
 
-GRADER_VERSION = "1"
-FORMATS = ("csv", "feedback", "summary", "gradescope")
+GRADER_VERSION = "2"  # 2: several draws per hidden check, edge checks gated, named feedback
+FORMATS = ("csv", "feedback", "summary", "gradescope", "canvas", "similarity")
 
 
 @dataclass
@@ -55,6 +56,15 @@ class Options:
     forbidden: tuple[str, ...] = submissions.DEFAULT_FORBIDDEN
     progress: bool = True
     fresh: bool = False  # ignore earlier results in out/.state
+    only: tuple[str, ...] = ()  # regrade just these learners; everyone else keeps their result in out/.state
+    # Late work (see .late): the due date, learners' own due dates, submission times (else the
+    # notebooks' modification times) and the policy. Applied when writing, never stored.
+    due: datetime | None = None
+    extensions: dict[str, datetime] = field(default_factory=dict)
+    submitted: dict[str, datetime] = field(default_factory=dict)
+    late_policy: late.Policy = field(default_factory=lambda: late.Policy.parse(late.DEFAULT_POLICY))
+    roster: list[dict] | None = None  # for --format canvas: rows with learner, sis_user_id[, name]
+    hidden_visibility: str = "visible"  # Gradescope: who sees the hidden checks' details, and when
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -62,13 +72,17 @@ class Options:
         bad = [f for f in self.formats if f not in FORMATS]
         if bad:
             raise ValueError(f"unknown output format(s) {bad}; choose from {', '.join(FORMATS)}")
+        if "canvas" in self.formats and self.roster is None:
+            raise ValueError("--format canvas needs --roster FILE.csv (columns learner, sis_user_id, optional name)")
+        if self.hidden_visibility not in reports.VISIBILITIES:
+            raise ValueError(f"hidden visibility must be one of {', '.join(reports.VISIBILITIES)}, got {self.hidden_visibility!r}")
 
 
 def config_digest(options: Options) -> str:
     """What a result depends on besides the submission: a change here regrades everyone."""
     h = hashlib.sha256(GRADER_VERSION.encode())
     for e in course.EXERCISES:
-        h.update(repr((e.name, e.points, e.requires, [c.name for c in checks_for(e.name)])).encode())
+        h.update(repr((e.name, e.points, e.requires, [(c.name, c.draws, c.edge) for c in checks_for(e.name)])).encode())
     data = Path(__file__).resolve().parent.parent / "data" / "public_checks"
     for path in sorted(data.glob("*.npz")):
         h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -86,23 +100,38 @@ class Case:
         self.learner, self.exercise = learner, exercise
         self.id = f"{learner.id}::{exercise}"
         self.records: list[dict] | None = None
+        self.attempted = True
 
     def verify(self) -> None:
+        checks = checks_for(self.exercise)
         try:
-            self.records = [self._evaluate(i, c) for i, c in enumerate(checks_for(self.exercise))]
+            self.records = [self._evaluate(i, c) for i, c in enumerate(checks)]
+            self.attempted = self._attempted()
         except Exception as e:  # noqa: BLE001 - a grader bug: recorded loudly, never as the learner's fault
-            self.records = [{"name": c.name, "public": c.public, "passed": False,
+            self.records = [{"name": c.name, "public": c.public, "edge": c.edge, "passed": False,
                              "detail": "the grader failed on this check; ask the instructor for a regrade",
-                             "internal": f"{type(e).__name__}: {e}"} for c in checks_for(self.exercise)]
+                             "internal": f"{type(e).__name__}: {e}"} for c in checks]
             raise
         failed = [r for r in self.records if not r["passed"]]
         if failed:
-            raise AssertionError(f"{self.id}: {len(failed)} of {len(self.records)} checks failed: "
-                                 + "; ".join(f"{r['name']}: {r.get('detail', '')}" for r in failed))
+            # pytrace=False: pytest reports the message alone; building a traceback for every failed
+            # case (source parsing) used to cost more than the grading itself.
+            pytest.fail(f"{self.id}: {len(failed)} of {len(self.records)} checks failed: "
+                        + "; ".join(f"{r['name']}: {r.get('detail', '')}" for r in failed), pytrace=False)
+
+    def _attempted(self) -> bool:
+        """False when the graded cell still holds the released stub and every call raised it."""
+        found = self.learner.exercises[self.exercise]
+        if found.source is None or "raise NotImplementedError()" not in found.source:
+            return True
+        run = self.learner.future.result()[self.exercise]
+        if run.load_error:
+            return True
+        return not all(r is not None and r[0] == "error" and r[1].startswith("NotImplementedError") for r in run.results)
 
     def _evaluate(self, index: int, check: Check) -> dict:
         spec = SPECS[self.exercise]
-        rec = {"name": check.name, "public": check.public, "passed": False}
+        rec = {"name": check.name, "public": check.public, "edge": check.edge, "passed": False}
         runs = self.learner.future.result()  # also guarantees prepare() has run
         found = self.learner.exercises[self.exercise]
         if found.reason:
@@ -113,18 +142,21 @@ class Case:
         forbidden = f"; it tried to import {', '.join(run.forbidden)}, which this course forbids" if run.forbidden else ""
         if run.load_error:
             return {**rec, "detail": f"running the graded cell failed: {run.load_error}{forbidden}"}
-        result = run.results[index]
-        if result is None:
-            return {**rec, "detail": run.stopped or "not run"}
-        if result[0] == "error":
-            # Hidden checks name the exception only: its message could describe the hidden inputs.
-            msg = result[1] if check.public else result[1].split(":")[0] + " raised"
-            return {**rec, "detail": f"your function raised {msg}{forbidden}" if check.public else f"{msg}{forbidden}",
-                    "hint": spec.hint}
-        passed, detail, hint = evaluate(spec, check, self.learner.inputs[self.exercise][index], result[1])
-        if passed:
-            return {**rec, "passed": True}
-        return {**rec, "detail": detail if check.public else "wrong result", "hint": hint}
+        start = self.learner.offsets[self.exercise][index]
+        draws = self.learner.inputs[self.exercise][index]
+        for k, inputs in enumerate(draws):  # the check passes only if every draw does
+            result = run.results[start + k]
+            if result is None:
+                return {**rec, "detail": run.stopped or "not run"}
+            draw = f"draw {k + 1} of {len(draws)}" if len(draws) > 1 else ""
+            if result[0] == "error":
+                j = error_feedback(spec, check, result[1], draw)
+                j.detail += forbidden
+            else:
+                j = evaluate(spec, check, inputs, result[1], draw)
+            if not j.passed:
+                return {**rec, "detail": j.detail, "hint": j.hint}
+        return {**rec, "passed": True}
 
 
 class Learner:
@@ -136,13 +168,19 @@ class Learner:
         self.future: Future = Future()
         self.remaining = len(self.cases)
         self.exercises: dict[str, submissions.Exercise] = {}
-        self.inputs: dict[str, list[dict]] = {}
+        self.inputs: dict[str, list[list[dict]]] = {}  # exercise -> per check, its draws
+        self.offsets: dict[str, list[int]] = {}  # exercise -> where each check's draws start in the job
 
     def prepare(self) -> None:
         """Find the graded cells and draw every check's inputs (before the sandbox run; off pytest's thread)."""
         self.exercises = submissions.exercises(self.sub, self.options.forbidden)
-        self.inputs = {name: [make_inputs(SPECS[name], c, self.id) for c in checks_for(name)]
-                       for name, ex in self.exercises.items() if ex.source is not None}
+        for name, ex in self.exercises.items():
+            if ex.source is None:
+                continue
+            self.inputs[name] = [make_inputs(SPECS[name], c, self.id) for c in checks_for(name)]
+            sizes = [len(d) for d in self.inputs[name]]
+            self.offsets[name] = [sum(sizes[:i]) for i in range(len(sizes))]
+
 
     def jobs(self) -> list[ExerciseJob]:
         out = []
@@ -151,7 +189,7 @@ class Learner:
                 continue
             spec = SPECS[name]
             out.append(ExerciseJob(name, ex.source, ex.imports, list(course.get(name).requires) + list(spec.oracles),
-                                   spec.kind, self.inputs[name]))
+                                   spec.kind, [inputs for draws in self.inputs[name] for inputs in draws]))
         return out
 
 
@@ -177,12 +215,27 @@ class GradingRun:
         self.out.mkdir(parents=True, exist_ok=True)
         self.out.chmod(0o700)  # the gradebook is nobody else's business, sandboxed learners included
         entries = submissions.discover(self.root)
+        unknown = sorted(set(self.options.only) - {learner for learner, _ in entries})
+        if unknown:
+            raise ValueError(f"--only {', '.join(unknown)}: no such entry in {self.root} "
+                             f"(learners: {', '.join(l for l, _ in entries[:10])}{' ...' if len(entries) > 10 else ''})")
         pending_entries = []
+        self.submitted: dict[str, datetime | None] = {}
+        self.subs: dict[str, submissions.Submission] = {}
         for learner, path in entries:
             sub = submissions.read(learner, path)
-            state = self._load_state(learner, sub)
+            self.subs[learner] = sub
+            self.submitted[learner] = self.options.submitted.get(learner) or (
+                late.utc(sub.modified) if sub.modified is not None else None)
+            if self.options.only and learner not in self.options.only:
+                state = self._load_state(learner, sub, any_config=True)  # kept as it is
+                if state is not None:
+                    self.results[learner] = state
+                continue
+            state = None if learner in self.options.only else self._load_state(learner, sub)
             if state is not None:
                 self.results[learner] = state
+                self._write_outputs(state)  # every format asked for, also for results kept from an earlier run
             else:
                 pending_entries.append((learner, sub))
         self.learners = [Learner(learner, sub, self.options) for learner, sub in pending_entries]
@@ -246,7 +299,7 @@ class GradingRun:
     def _case_done(self, case: Case, longrepr: str | None) -> None:
         learner = case.learner
         if case.records is None:  # the case never ran its body (a pytest-level error)
-            case.records = [{"name": c.name, "public": c.public, "passed": False,
+            case.records = [{"name": c.name, "public": c.public, "edge": c.edge, "passed": False,
                              "detail": "the grader failed on this check; ask the instructor for a regrade",
                              "internal": (longrepr or "pytest did not run this case")[-500:]}
                             for c in checks_for(case.exercise)]
@@ -258,15 +311,17 @@ class GradingRun:
         exs = {}
         internal = []
         for e in course.EXERCISES:
-            recs = next(c.records for c in learner.cases if c.exercise == e.name)
+            case = next(c for c in learner.cases if c.exercise == e.name)
+            recs = case.records
             found = learner.exercises.get(e.name) or submissions.Exercise(e.name)
             passed = sum(r["passed"] for r in recs)
             internal += [f"{e.name}: {r['internal']}" for r in recs if r.get("internal")]
             for r in recs:
                 r.pop("internal", None)
-            exs[e.name] = {"points": round(e.points * passed / len(recs), 2) if recs else 0.0, "max": e.points,
+            exs[e.name] = {"points": score(recs, e.points), "max": e.points,
                            "passed": passed, "checks": recs if not found.reason else [],
-                           "reason": found.reason, "notes": found.notes}
+                           "reason": found.reason, "notes": found.notes,
+                           "attempted": case.attempted}
         state = {"learner": learner.id, "digest": learner.sub.digest(), "config": self.config,
                  "total": round(sum(r["points"] for r in exs.values()), 2), "max": course.total_points(),
                  "notes": learner.sub.notes, "exercises": exs, "sandbox": self.sandbox.describe(),
@@ -274,38 +329,61 @@ class GradingRun:
         if internal:
             self.internal_errors.append(learner.id)
         self.results[learner.id] = state
-        self._write_learner(state)
+        self._write_outputs(state)
+        if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
+            reports.write_atomic(self.state_dir / f"{learner.id}.json", json.dumps(state, indent=1, sort_keys=True))
         self._done += 1
         self._progress()
 
-    def _write_learner(self, state: dict) -> None:
+    def view(self, state: dict) -> dict:
+        """A learner's result as the reports show it: the raw score, the late penalty, the final total."""
         learner = state["learner"]
-        if "feedback" in self.options.formats:
-            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(state), durable=False)
-        if "gradescope" in self.options.formats:
-            reports.write_atomic(self.out / "gradescope" / learner / "results.json", reports.gradescope_json(state),
-                                 durable=False)
-        if not state["internal_errors"]:  # written last: it marks the learner as done for a resume
-            reports.write_atomic(self.state_dir / f"{learner}.json", json.dumps(state, indent=1, sort_keys=True))
+        due = self.options.extensions.get(learner, self.options.due)
+        info = late.lateness(state["total"], getattr(self, "submitted", {}).get(learner), due, self.options.late_policy)
+        penalty = info["penalty"] if info else 0.0
+        return {**state, "raw": state["total"], "late": info, "penalty": penalty,
+                "total": round(state["total"] - penalty, 2), "late_policy": self.options.late_policy.describe()}
 
-    def _load_state(self, learner: str, sub: submissions.Submission) -> dict | None:
+    def _write_outputs(self, state: dict) -> None:
+        """The per-learner files of every format asked for."""
+        learner, v = state["learner"], self.view(state)
+        if "feedback" in self.options.formats:
+            reports.write_atomic(self.out / "feedback" / f"{learner}.md", reports.feedback_md(v), durable=False)
+        if "gradescope" in self.options.formats:
+            reports.write_atomic(self.out / "gradescope" / learner / "results.json",
+                                 reports.gradescope_json(v, self.options.hidden_visibility), durable=False)
+
+    def _load_state(self, learner: str, sub: submissions.Submission, any_config: bool = False) -> dict | None:
         path = self.state_dir / f"{learner}.json"
-        if self.options.fresh or not submissions.LEARNER_ID.fullmatch(learner) or not path.is_file():
+        if (self.options.fresh and not any_config) or not submissions.LEARNER_ID.fullmatch(learner) or not path.is_file():
             return None
         try:
             state = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if state.get("digest") != sub.digest() or state.get("config") != self.config:
+        if not any_config and (state.get("digest") != sub.digest() or state.get("config") != self.config):
             return None
         return state
 
     def _write_gradebook(self, states: list[dict]) -> None:
+        views = [self.view(s) for s in states]
         if "csv" in self.options.formats:
-            reports.write_atomic(self.out / "grades.csv", reports.grades_csv(states))
+            reports.write_atomic(self.out / "grades.csv", reports.grades_csv(views))
+        if "canvas" in self.options.formats:
+            text, self.roster_problems = reports.canvas_csv(views, self.options.roster)
+            reports.write_atomic(self.out / "canvas.csv", text)
+        if "similarity" in self.options.formats:
+            from . import similarity
+
+            sources = {s["learner"]: {name: ex.source or "" for name, ex in
+                                      submissions.exercises(self.subs[s["learner"]], self.options.forbidden).items()}
+                       for s in states}
+            data, page = similarity.report(sources)
+            reports.write_atomic(self.out / "similarity.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+            reports.write_atomic(self.out / "similarity.html", page)
         if "summary" in self.options.formats:
             layers = sorted({s["sandbox"] for s in states})
-            text, data = reports.summary(states, layers)
+            text, data = reports.summary(views, layers, getattr(self, "roster_problems", None))
             reports.write_atomic(self.out / "summary.md", text)
             reports.write_atomic(self.out / "summary.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
 

@@ -4,6 +4,9 @@
 named as released; the entry's name (without ``.zip``) is the learner's id. Nothing here runs
 learner code; it only reads bytes, with limits:
 
+* a notebook saved under another name ("06_math (1).ipynb", "Copy of 06_math.ipynb") is graded as
+  the released one when exactly one file can be it, and the feedback says so; Jupyter's
+  checkpoints and macOS resource forks are never taken for notebooks;
 * zip members are read into memory, never extracted: names that are absolute or climb out
   (``..``), symlinks, encrypted members, members larger than :data:`MAX_NOTEBOOK` or archives
   whose members add up to more than :data:`MAX_TOTAL` are skipped, each with a note;
@@ -22,6 +25,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from .. import course
@@ -43,6 +47,9 @@ class Submission:
     notebooks: dict[str, bytes] = field(default_factory=dict)  # released file name -> bytes
     notes: list[str] = field(default_factory=list)  # problems with the entry itself
     rejected: str | None = None  # the whole entry could not be read
+    others: dict[str, bytes] = field(default_factory=dict)  # other .ipynb files found (path -> bytes)
+    modified: float | None = None  # newest modification time of the notebooks read (epoch seconds)
+    missing: dict[str, str] = field(default_factory=dict)  # released name -> why no file could stand in
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -96,6 +103,8 @@ def read(learner: str, path: Path) -> Submission:
             sub.rejected = "the entry is neither a folder nor a .zip file"
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as e:
         sub.rejected = f"the entry could not be read: {type(e).__name__}: {e}"[:500]
+    if not sub.rejected:
+        match_renamed(sub)
     if not sub.rejected and not sub.notebooks:
         sub.notes.append("no exercise notebook found (expected files named " + ", ".join(course.NOTEBOOKS[:7]) + ")")
     return sub
@@ -104,11 +113,55 @@ def read(learner: str, path: Path) -> Submission:
 def _accept(sub: Submission, rel: str, data: bytes) -> None:
     name = PurePosixPath(rel).name
     if name not in course.NOTEBOOKS:
+        sub.others.setdefault(rel, data)
         return
     if name in sub.notebooks:
         sub.notes.append(f"{name} appears more than once; graded the first one found ({rel} was ignored)")
         return
     sub.notebooks[name] = data
+
+
+def _is_notebook_file(rel: str) -> bool:
+    """An .ipynb a learner may have saved: not a Jupyter checkpoint, not a macOS resource fork."""
+    parts = PurePosixPath(rel.replace("\\", "/")).parts
+    return (rel.lower().endswith(".ipynb") and not any(p.startswith((".", "__MACOSX")) for p in parts)
+            and not parts[-1].lower().endswith("-checkpoint.ipynb"))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _names_it(found: str, released: str) -> bool:
+    """Could the file ``found`` be the released notebook ``released`` saved under another name?"""
+    k = f"_{_key(PurePosixPath(found).stem)}_"
+    full = _key(PurePosixPath(released).stem)
+    short = re.sub(r"^\d+_", "", full)  # "06_math" -> "math": a prefix dropped or renumbered
+    return f"_{full}_" in k or f"_{short}_" in k
+
+
+def match_renamed(sub: Submission) -> None:
+    """Grade a notebook saved under another name as the released one when the match is unambiguous."""
+    claims: dict[str, list[str]] = {}
+    for rel in sorted(sub.others):
+        could = [nb for nb in course.NOTEBOOKS if _names_it(rel, nb)]
+        if len(could) == 1:
+            claims.setdefault(could[0], []).append(rel)
+    for nb, rels in claims.items():
+        shown = " and ".join(repr(r) for r in rels)
+        if nb in sub.notebooks:
+            sub.notes.append(f"found {shown} besides {nb!r}; graded {nb!r}")
+        elif len(rels) == 1:
+            sub.notebooks[nb] = sub.others[rels[0]]
+            sub.notes.append(f"found {rels[0]!r}; expected {nb!r}: graded it as {nb} (save it as {nb} next time)")
+        else:
+            sub.missing[nb] = (f"found {shown}, which could each be it: submit one of them, named {nb!r}")
+    unmatched = sorted(r for r in sub.others if not any(r in rels for rels in claims.values()))
+    if unmatched:
+        for nb in course.NOTEBOOKS:
+            if nb not in sub.notebooks and nb not in sub.missing:
+                sub.missing[nb] = "the other notebooks found, " + ", ".join(repr(r) for r in unmatched[:5]) + \
+                    (" ...," if len(unmatched) > 5 else "") + " do not look like it"
 
 
 def _read_folder(root: Path, sub: Submission) -> None:
@@ -123,7 +176,7 @@ def _read_folder(root: Path, sub: Submission) -> None:
             elif entry.is_dir(follow_symlinks=False):
                 if depth + 1 < MAX_DEPTH:
                     stack.append((Path(entry.path), depth + 1))
-            elif entry.is_file(follow_symlinks=False) and entry.name in course.NOTEBOOKS:
+            elif entry.is_file(follow_symlinks=False) and _is_notebook_file(rel):
                 size = entry.stat(follow_symlinks=False).st_size
                 if size > MAX_NOTEBOOK or total + size > MAX_TOTAL:
                     sub.notes.append(f"{rel} is {size} bytes, over the {MAX_NOTEBOOK // 2**20} MiB limit; skipped")
@@ -131,7 +184,9 @@ def _read_folder(root: Path, sub: Submission) -> None:
                 fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
                 with os.fdopen(fd, "rb") as f:
                     data = f.read(MAX_NOTEBOOK + 1)
+                    mtime = os.fstat(f.fileno()).st_mtime
                 total += len(data)
+                sub.modified = max(sub.modified or mtime, mtime)
                 _accept(sub, rel, data)
 
 
@@ -151,7 +206,7 @@ def _read_zip(path: Path, sub: Submission) -> None:
             if stat.S_ISLNK(info.external_attr >> 16):
                 sub.notes.append(f"zip entry {name[:100]!r} is a symbolic link; skipped")
                 continue
-            if info.is_dir() or PurePosixPath(name).name not in course.NOTEBOOKS:
+            if info.is_dir() or not _is_notebook_file(name):
                 continue
             if len(parts) > MAX_DEPTH:
                 continue
@@ -168,6 +223,11 @@ def _read_zip(path: Path, sub: Submission) -> None:
                 sub.notes.append(f"zip entry {name!r} unpacks to more than {MAX_NOTEBOOK // 2**20} MiB; skipped")
                 continue
             total += len(data)
+            try:  # a zip stores local wall-clock times
+                mtime = datetime(*info.date_time).astimezone().timestamp()
+                sub.modified = max(sub.modified or mtime, mtime)
+            except ValueError:
+                pass
             _accept(sub, name, data)
 
 
@@ -258,7 +318,9 @@ def exercises(sub: Submission, forbidden: tuple[str, ...] = DEFAULT_FORBIDDEN) -
             found.reason = sub.rejected
             continue
         if ex.notebook not in sub.notebooks:
-            found.reason = f"{ex.notebook} is not in the submission (name the file exactly as released)"
+            why = sub.missing.get(ex.notebook)
+            found.reason = f"{ex.notebook} is not in the submission" + (f"; {why}" if why else
+                                                                         " (name the file exactly as released)")
             continue
         if ex.notebook not in parsed:
             try:

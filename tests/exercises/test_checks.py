@@ -172,19 +172,154 @@ def test_does_a_failure_report_call_expected_got_difference_and_hint(capsys):
     out = capsys.readouterr().out
     assert "forget_gate: 0/2 public checks passed" in out
     for needle in ("FAIL", "called    forget_gate(h=array(3, 4), x=array(3, 2), W=array(4, 6), b=array(4,))",
-                   "expected  result = array of shape (3, 4)", "got       array of shape (3, 4)", "largest difference",
+                   "expected  f_t = array of shape (3, 4)", "got       array of shape (3, 4)", "largest difference",
                    HINTS["bias_missing"]):
         assert needle in out, needle
 
 
-def test_is_a_stub_reported_as_not_implemented_without_raising(capsys):
-    """Is a stub reported as not implemented without raising?"""
+def test_is_a_stub_reported_in_one_line_without_raising(capsys):
+    """Is a stub (not attempted) reported in one line, without the recipe, and without raising?"""
     def forget_gate(h_prev, x_t, W_f, b_f):
         raise NotImplementedError()
 
     assert {r.status for r in run_checks("forget_gate", forget_gate)} == {TODO}
     check("forget_gate", forget_gate)
-    assert "NOT IMPLEMENTED" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("forget_gate: NOT IMPLEMENTED yet (not attempted)"), out
+
+
+# --- feedback that locates the mistake (issue 12) ----------------------------------------------
+
+def _report(name, fn, capsys, **kw):
+    check(name, fn, **kw)
+    return capsys.readouterr().out
+
+
+def test_are_outputs_named_not_numbered(capsys):
+    """Does a wrong output read dc_prev, grads["b_f"], not result[2] or result[3][b_f]?"""
+    def no_f_on_dc_prev(dh_t, dc_t, cache):
+        dx, dh_prev, dc_prev, grads = ref("lstm_cell_backward")(dh_t, dc_t, cache)
+        return dx, dh_prev, dc_prev / cache["f_t"], grads
+
+    out = _report("lstm_cell_backward", no_f_on_dc_prev, capsys)
+    assert "expected  dc_prev = " in out and "result[" not in out and "only dc_prev is wrong" in out
+    assert HINTS["dc_prev_without_f"] in out
+    out = _report("lstm_cell_backward", _cell_bwd_sum_axis1, capsys)
+    assert 'grads["b_f"] has shape (N,); expected (H,)' in out and 'expected  grads["b_f"]' in out
+
+
+def test_does_a_backward_failure_say_at_which_step_it_starts(capsys):
+    """"dx right at t = T-1 but wrong at t = T-2: the gradient from step t+1 is not carried back"."""
+    out = _report("lstm_backward", lambda *a, **k: _bptt(*a, **k, carry=False), capsys)
+    assert "dx is right at t = 3 (T-1) but wrong at t = 2 (T-2): the gradient from step t+1" in out
+    assert HINTS["recurrent_grad_dropped"] in out
+    # also on the case with dh_T and dc_T (each of its cases gets the hint)
+    results = run_checks("lstm_backward", lambda *a, **k: _bptt(*a, **k, carry=False))
+    assert [r.hint.split("#")[0] for r in results] == ["recurrent_grad_dropped"] * 2
+
+
+def _skip_first(dh, cache, dh_T=None, dc_T=None):
+    dx, dh0, dc0, grads = _bptt(dh[1:], cache[1:], dh_T, dc_T)
+    return np.concatenate([np.zeros_like(dx[:1]), dx]), dh0, dc0, grads
+
+
+def _rnn_shifted(x, params, h0=None):
+    h, h_T, cache = ref("rnn_forward")(x, params, h0)
+    return np.concatenate([cache["h"][:1], h[:-1]]), h_T, cache
+
+
+def _lstm_short_loop(x, params, h0=None, c0=None):
+    h, (h_T, c_T), cache = ref("lstm_forward")(x[:-1], params, h0, c0)
+    return h, (h_T, c_T), cache
+
+
+def _cell_bwd_sigmoid_for_C(dh_t, dc_t, cache):
+    from lstm_course.exercises.checkgen import _cell_backward_with
+    return _cell_backward_with(dh_t, dc_t, cache, sigmoid_for_C=True)
+
+
+def _cell_bwd_split_swapped(dh_t, dc_t, cache):
+    dx, dh_prev, dc_prev, grads = ref("lstm_cell_backward")(dh_t, dc_t, cache)
+    return dh_prev, dx, dc_prev, grads
+
+
+def _cell_bwd_mean(dh_t, dc_t, cache):
+    dx, dh_prev, dc_prev, grads = ref("lstm_cell_backward")(dh_t, dc_t, cache)
+    return dx, dh_prev, dc_prev, {k: v / dh_t.shape[0] if k[0] == "b" else v for k, v in grads.items()}
+
+
+ISSUE_MISTAKES = [  # the mistakes issue 12 says got only numbers: each must get its hint
+    ("cell_state", "f_added", lambda f, c, i, ct: f + i * ct),
+    ("cell_state", "forget_gate_missing", lambda f, c, i, ct: c + i * ct),
+    ("rnn_forward", "shifted_by_one", _rnn_shifted),
+    ("lstm_backward", "skips_first_step", _skip_first),
+    ("lstm_cell_backward", "bias_grad_mean", _cell_bwd_mean),
+    ("lstm_cell_backward", "sigmoid_grad_for_tanh", _cell_bwd_sigmoid_for_C),
+    ("lstm_cell_backward", "dx_dh_split_swapped", _cell_bwd_split_swapped),
+    ("lstm_forward", "off_by_one_steps", _lstm_short_loop),
+]
+
+
+@pytest.mark.parametrize("name, hint, wrong", ISSUE_MISTAKES, ids=[f"{n}-{h}" for n, h, _ in ISSUE_MISTAKES])
+def test_does_the_mistake_get_its_hint(name, hint, wrong):
+    """Does each mistake of issue 12's list get its own hint on every case where it shows?"""
+    results = run_checks(name, wrong)
+    failed = [r for r in results if not r.passed]
+    assert failed and all(r.hint == hint for r in failed), [(r.case, r.hint) for r in results]
+
+
+def test_is_the_matrix_product_hint_kept_for_matrix_products():
+    """A broadcast error (a bias summed over the wrong axis) is not "a shape mismatch in a matrix product"."""
+    def broadcast_error(dh, cache, dh_T=None, dc_T=None):
+        return np.zeros(3) + np.zeros(4), None, None, None
+
+    [r, *_] = run_checks("lstm_backward", broadcast_error)
+    assert r.status == ERROR and r.hint == "broadcast_mismatch"
+    [r, *_] = run_checks("forget_gate", lambda h, x, W, b: np.concatenate([h, x], 1) @ W + b)
+    assert r.hint == "weight_transposed"
+
+
+def test_is_an_input_changed_in_place_a_failure(capsys):
+    """clip_grad_norm must leave its input untouched (its docstring says so)."""
+    def in_place(grads, max_norm):
+        total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+        for g in grads.values():
+            g *= min(1.0, max_norm / (total + 1e-12))
+        return grads, total
+
+    results = run_checks("clip_grad_norm", in_place)
+    assert [r.status for r in results] == [FAIL, PASS]  # below the threshold nothing changes
+    out = _report("clip_grad_norm", in_place, capsys)
+    assert 'your function changed its input grads["W_f"] in place' in out and HINTS["input_changed"] in out
+
+
+def test_does_a_train_step_that_drops_loss_kwargs_fail_with_its_hint():
+    """Not "NOT IMPLEMENTED … lstm_forward_fast": the learner's train_step is written, it drops **loss_kwargs."""
+    def drops(params, x, y, optimizer, max_norm=1.0, **loss_kwargs):
+        from lstm_course.model import loss_and_grads
+        value, grads = loss_and_grads(params, x, y)
+        grads, _ = ref("clip_grad_norm")(grads, max_norm)
+        optimizer.step(params, grads)
+        return value
+
+    results = run_checks("train_step", drops, **LSTM_EXTRA)
+    assert [(r.status, r.hint) for r in results] == [(FAIL, "loss_kwargs_dropped")] * 2
+
+
+def test_is_an_earlier_exercise_checked_with_the_reference_and_named(capsys):
+    """A wrong forget_gate makes a correct lstm_cell_forward pass (as in the grader) and is named."""
+    import types
+
+    wrong_gate = lambda h, x, W, b: sigmoid(_hx(h, x) @ W.T)  # noqa: E731 - bias dropped
+    wrong_gate.__learner_notebook__ = "02_forget_gate.ipynb"
+    cell = ref("lstm_cell_forward")
+    learners_cell = types.FunctionType(cell.__code__, {**cell.__globals__, "forget_gate": wrong_gate}, cell.__name__)
+    assert all(r.passed for r in run_checks("lstm_cell_forward", learners_cell))
+    out = _report("lstm_cell_forward", learners_cell, capsys)
+    assert "2/2 public checks passed" in out
+    assert "your forget_gate (02_forget_gate.ipynb) fails its checks: fix it first" in out
+    # with its own (wrong) gate, as the notebook runs it, the same cell fails: that is what the note explains
+    assert not all(r.passed for r in run_checks("lstm_cell_forward", learners_cell, reference_prerequisites=False))
 
 
 def test_does_a_wrong_shape_say_so(capsys):
@@ -207,3 +342,22 @@ def test_are_the_inputs_protected_from_a_mutating_learner():
 
     assert all(r.status == FAIL for r in run_checks("cell_state", mutating))
     assert all(r.status == PASS for r in run_checks("cell_state", ref("cell_state")))
+
+
+def test_in_the_student_edition_a_dropped_loss_kwargs_is_named_not_not_implemented(monkeypatch):
+    """There loss_and_grads' default forward is a stub raising NotImplementedError: still the same verdict and hint."""
+    from lstm_course import model
+
+    def stub(*a, **k):
+        raise NotImplementedError("lstm_forward_fast is not in the student edition: use your own lstm_forward")
+
+    monkeypatch.setattr(model.loss_and_grads, "__kwdefaults__", {**model.loss_and_grads.__kwdefaults__, "forward": stub})
+
+    def drops(params, x, y, optimizer, max_norm=1.0, **loss_kwargs):
+        value, grads = model.loss_and_grads(params, x, y)
+        optimizer.step(params, grads)
+        return value
+
+    results = run_checks("train_step", drops, **LSTM_EXTRA)
+    assert [(r.status, r.hint) for r in results] == [(ERROR, "loss_kwargs_dropped")] * 2
+    assert all("NotImplementedError" in r.error for r in results)

@@ -19,6 +19,7 @@ import pytest
 
 from lstm_course import course
 from lstm_course.grading.engine import GradingRun, Options
+from lstm_course.grading.checks import checks_for
 from lstm_course.grading.sandbox import Limits, detect_layer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +76,7 @@ def nb_members(nbs: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, bytes, 
 
 
 # ------------------------------------------------------------------ the attacks (graded-cell sources)
+FORGET_GATE_CALLS = sum(c.draws for c in checks_for("forget_gate"))  # the runner's calls: one per draw
 SIG = """_WALK = []
 
 def walk_everywhere():
@@ -141,14 +143,14 @@ ATTACKS: dict[str, tuple[str, str]] = {
     import os, wire
     junk = np.zeros(1)
     frames = b''.join(wire.encode({"t": "result", "ex": "forget_gate", "check": i, "ok": True, "value": junk})
-                      for i in range(6)) + wire.encode({"t": "end", "ex": "forget_gate"})
+                      for i in range(%d)) + wire.encode({"t": "end", "ex": "forget_gate"})
     for fd in range(3, 64):
         try:
             os.write(fd, frames)
         except OSError:
             pass
     os._exit(0)
-"""),
+""" % FORGET_GATE_CALLS),
     "conftest_pass_all": ("forget_gate", SIG + """
     import os
     hook = ("import pytest\\n@pytest.hookimpl(hookwrapper=True)\\n"
