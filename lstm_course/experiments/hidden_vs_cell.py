@@ -56,7 +56,7 @@ def make_now_and_then(n: int, T: int = T_TRAIN, *, seed: int = 0) -> tuple[np.nd
     return x, y
 
 
-def train_now_and_then(*, seed: int = 0, epochs: int = 12, batches: int = 40, batch_size: int = 64) -> dict[str, np.ndarray]:
+def train_now_and_then(*, seed: int = 0, epochs: int = 8, batches: int = 40, batch_size: int = 64) -> dict[str, np.ndarray]:
     """Train an LSTM (H = 8) + linear readout of h_t on :func:`make_now_and_then`; returns the model's params."""
     data = [make_now_and_then(batch_size, seed=1000 * seed + k) for k in range(batches)]
     params = init_model(2, HIDDEN, 2, seed=seed)
