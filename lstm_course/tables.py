@@ -2,7 +2,7 @@
 
 A printed text table wider than the text column (about 68 characters of monospace at 1280 px)
 scrolls sideways, and a screen reader reads it as one long string. An HTML table wraps to the
-column, and its ``<th>`` headers tell a screen reader which row and column each number is in::
+column (and on a phone scrolls inside its own box, never the page), and its ``<th>`` headers tell a screen reader which row and column each number is in::
 
     html_table(["readout reads", "20 steps", "100 steps"],
                [["h<sub>t</sub>", "0.012", "0.19"], ["C<sub>t</sub>", "0.024", "0.21"]],
@@ -33,4 +33,6 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[object]], *, capti
         f'<tr><th scope="row" {pad}>{r[0]}</th>' + "".join(f"<td {pad}>{c}</td>" for c in r[1:]) + "</tr>" for r in rows
     )
     cap = f"<caption>{caption}</caption>" if caption else ""
-    return HTML(f'<table class="lstm-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    # On a phone a wide table scrolls inside its own box (display: block), never the page.
+    box = 'style="display: block; max-width: 100%; overflow-x: auto"'
+    return HTML(f'<table class="lstm-table" {box}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
