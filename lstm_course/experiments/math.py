@@ -20,6 +20,8 @@ from ..gradcheck import check_gradient
 from ..params import LSTM_KEYS, init_lstm_params, init_rnn_params
 from ..rnn import rnn_forward
 from ..sequence import lstm_backward, lstm_forward
+# INIT_SEEDS: chapter 6 draws its random networks from the same seeds as chapter 1.
+from .why_lstms import INIT_SEEDS, gradient_vs_distance, probe_networks  # noqa: F401
 
 
 def activation_facts(z_max: float = 10.0, n: int = 20_001) -> dict[str, float]:
@@ -63,6 +65,28 @@ def bptt_gradient_check(*, T: int = 4, N: int = 2, D: int = 3, H: int = 3, seed:
     return errors
 
 
+def _forget_products(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Mean over sequences and units of Π_{s=T-k+1}^{T} f_s for k = 0..T: shape (T + 1,), starting at 1."""
+    f = gate_trace(lstm_forward_fast(x, params)[2])["f"]  # (T, N, H)
+    prods = np.cumprod(f[::-1], axis=0)  # prods[k-1] = Π of the last k forget gates, (T, N, H)
+    return np.concatenate([[1.0], prods.mean(axis=(1, 2))])
+
+
+def _rnn_jacobian_norms(params: dict[str, np.ndarray], x: np.ndarray, k_max: int) -> np.ndarray:
+    """Mean over sequences of ‖∂h_T/∂h_{T-k}‖₂ for k = 0..k_max: shape (k_max + 1,), starting at 1."""
+    T, N, _ = x.shape
+    h, _, _ = rnn_forward(x, params)
+    H = h.shape[2]
+    W_h = params["W"][:, :H]  # (H, H)
+    J = np.broadcast_to(np.eye(H), (N, H, H)).copy()  # (N, H, H): ∂h_T/∂h_T
+    out = [1.0]
+    for t in range(T - 1, T - 1 - k_max, -1):
+        # one more step back: J <- J · diag(1 - h_t²) · W_h
+        J = (J * (1.0 - h[t] ** 2)[:, None, :]) @ W_h
+        out.append(float(np.linalg.norm(J, ord=2, axis=(1, 2)).mean()))
+    return np.array(out)
+
+
 def carousel_decay(forget_bias: float = 1.0, *, k_max: int = 50, H: int = 16, D: int = 2, N: int = 64, seed: int = 0) -> np.ndarray:
     """Mean over units and sequences of Π_{s=T-k+1}^{T} f_s, for k = 0..k_max (an initialized LSTM).
 
@@ -72,11 +96,7 @@ def carousel_decay(forget_bias: float = 1.0, *, k_max: int = 50, H: int = 16, D:
     """
     params = init_lstm_params(D, H, forget_bias=forget_bias, seed=seed)
     x = np.random.default_rng(seed + 1).standard_normal((k_max, N, D))
-    _, _, cache = lstm_forward_fast(x, params)
-    f = gate_trace(cache)["f"]  # (T, N, H)
-    # Products over the last k steps: cumulative product from the end.
-    prods = np.cumprod(f[::-1], axis=0)  # prods[k-1] = Π of the last k forget gates
-    return np.concatenate([[1.0], prods.mean(axis=(1, 2))])
+    return _forget_products(params, x)
 
 
 def rnn_jacobian_decay(*, k_max: int = 50, H: int = 16, D: int = 2, N: int = 64, seed: int = 0) -> np.ndarray:
@@ -87,28 +107,43 @@ def rnn_jacobian_decay(*, k_max: int = 50, H: int = 16, D: int = 2, N: int = 64,
     """
     params = init_rnn_params(D, H, seed=seed)
     x = np.random.default_rng(seed + 1).standard_normal((k_max, N, D))
-    h, _, _ = rnn_forward(x, params)
-    W_h = params["W"][:, :H]  # (H, H)
-    J = np.broadcast_to(np.eye(H), (N, H, H)).copy()  # (N, H, H): ∂h_T/∂h_T
-    out = [1.0]
-    for t in range(k_max - 1, -1, -1):
-        # one more step back: J <- J · diag(1 - h_t²) · W_h
-        J = (J * (1.0 - h[t] ** 2)[:, None, :]) @ W_h
-        out.append(float(np.linalg.norm(J, ord=2, axis=(1, 2)).mean()))
-    return np.array(out)
+    return _rnn_jacobian_norms(params, x, k_max)
 
 
-def forget_gate_ablation(*, seeds: tuple[int, ...] = (0, 1, 2), **kwargs) -> dict[str, dict[str, float]]:
+def gradient_measures(k: int = 50, *, T: int = 60, N: int = 32, D: int = 4, H: int = 32, seed: int = 0) -> dict[str, float]:
+    """Chapter 1's measurement and this chapter's, k steps back, in the *same* two initialized networks.
+
+    The networks and inputs are chapter 1's (:func:`~.why_lstms.probe_networks`, forget bias 1):
+
+    - ``lstm_all``, ``rnn_all``: ‖∂L/∂x_{T-k}‖ / ‖∂L/∂x_T‖ for L = w·h_T, by backpropagation
+      through every path (chapter 1's :func:`~.why_lstms.gradient_vs_distance`);
+    - ``lstm_cell``: the mean of Π f_s over the last k steps, the cell-state path alone;
+    - ``rnn_norm``: the mean spectral norm ‖∂h_T/∂h_{T-k}‖₂, the RNN's Jacobian in its most
+      favourable direction (this chapter's :func:`carousel_decay` and :func:`rnn_jacobian_decay`).
+    """
+    if not 1 <= k < T:
+        raise ValueError(f"k must be between 1 and T-1 = {T - 1}, got k={k}")
+    x, rnn_params, lstm_params = probe_networks(T, N, D, H, seed)
+    end_to_end = gradient_vs_distance(T, N, D, H, seed=seed)
+    return {
+        "lstm_all": end_to_end.ratio("lstm", k), "rnn_all": end_to_end.ratio("rnn", k),
+        "lstm_cell": float(_forget_products(lstm_params, x)[k]), "rnn_norm": float(_rnn_jacobian_norms(rnn_params, x, k)[k]),
+    }
+
+
+#: The forget-gate ablation's seeds: the variants train side by side, so five cost about as much as three.
+ABLATION_SEEDS = (0, 1, 2, 3, 4)
+#: The three cells of the ablation, by the name the chapter prints: (variant kind, forget bias).
+ABLATION_CELLS = {"f, bias 1": ("lstm", 1.0), "f, bias 0": ("lstm", 0.0), "no f (1997)": ("nfg", 1.0)}
+
+
+def forget_gate_ablation(*, seeds: tuple[int, ...] = ABLATION_SEEDS, **kwargs) -> dict[str, list]:
     """The "last write" task of :mod:`lstm_course.experiments.variants` for three cells, same budget and seeds.
 
-    Keys: ``"f, bias 1"`` (the article's LSTM, forget bias 1), ``"f, bias 0"`` (PyTorch's initialization)
-    and ``"no f (1997)"`` (C_t = C_{t-1} + i_t ⊙ C̃_t). Values: :func:`~.variants.summarize` rows.
+    Keys (:data:`ABLATION_CELLS`): ``"f, bias 1"`` (the article's LSTM, forget bias 1), ``"f, bias 0"``
+    (PyTorch's initialization) and ``"no f (1997)"`` (C_t = C_{t-1} + i_t ⊙ C̃_t). Values: one
+    :class:`~.variants.RunResult` per seed (``.test_mse``, ``.solved``, ``.losses``, ``.n_params``).
     """
-    from .variants import summarize, train_variant  # needs torch; the rest of this module does not
+    from .variants import train_variant  # needs torch; the rest of this module does not
 
-    runs = {
-        "f, bias 1": train_variant("lstm", seeds=seeds, forget_bias=1.0, **kwargs),
-        "f, bias 0": train_variant("lstm", seeds=seeds, forget_bias=0.0, **kwargs),
-        "no f (1997)": train_variant("nfg", seeds=seeds, **kwargs),
-    }
-    return {name: next(iter(summarize(rs).values())) | {"losses": np.mean([r.losses for r in rs], axis=0)} for name, rs in runs.items()}
+    return {name: train_variant(kind, seeds=seeds, forget_bias=bias, **kwargs) for name, (kind, bias) in ABLATION_CELLS.items()}
