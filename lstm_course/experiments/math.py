@@ -147,3 +147,92 @@ def forget_gate_ablation(*, seeds: tuple[int, ...] = ABLATION_SEEDS, **kwargs) -
     from .variants import train_variant  # needs torch; the rest of this module does not
 
     return {name: train_variant(kind, seeds=seeds, forget_bias=bias, **kwargs) for name, (kind, bias) in ABLATION_CELLS.items()}
+
+
+def carousel_table(decay: dict[float, dict[int, np.ndarray]], rnn: dict[int, np.ndarray], ks=(20, 50)) -> str:
+    """The curves of :func:`plot_carousel` as text: lowest-highest over seeds at each k in ``ks``."""
+    from .seeds import Spread
+
+    rows = {f"LSTM, forget bias {b:g}": by_seed for b, by_seed in decay.items()} | {"tanh RNN ||J||": rnn}
+    lines = [f"{'lowest-highest, ' + str(len(rnn)) + ' seeds':<22}" + "".join(f"{'k = ' + str(k):<20}" for k in ks)]
+    for label, by_seed in rows.items():
+        cols = (Spread.of({s: c[k] for s, c in by_seed.items()}).range_text(".1e") for k in ks)
+        lines.append(f"{label:<22}" + "".join(f"{c:<20}" for c in cols))
+    return "\n".join(lines)
+
+
+#: The rows of :func:`measures_table`: one ratio of :func:`gradient_measures` per row.
+MEASURE_RATIOS = {
+    "LSTM/RNN, end to end (ch. 1)": lambda m: m["lstm_all"] / m["rnn_all"],
+    "LSTM/RNN, cell path vs best dir.": lambda m: m["lstm_cell"] / m["rnn_norm"],
+    "LSTM: end to end / cell path": lambda m: m["lstm_all"] / m["lstm_cell"],
+    "RNN: best direction / end to end": lambda m: m["rnn_norm"] / m["rnn_all"],
+}
+
+
+def measures_table(measured: dict[str, dict[int, dict[str, float]]], k: int = 50) -> str:
+    """``{size name: {seed: gradient_measures(...)}}`` as text: each ratio of :data:`MEASURE_RATIOS`, lowest-highest."""
+    from .seeds import Spread
+
+    n = len(next(iter(measured.values())))
+    lines = [f"{f'k = {k}, lowest-highest, {n} seeds':<34}" + "".join(f"{name:<15}" for name in measured)]
+    for row, f in MEASURE_RATIOS.items():
+        cells = (Spread.of({s: f(m) for s, m in by_seed.items()}).range_text(".0e") for by_seed in measured.values())
+        lines.append(f"{row:<34}" + "".join(f"{c:<15}" for c in cells))
+    return "\n".join(lines)
+
+
+def ablation_table(ablation: dict[str, list]) -> str:
+    """:func:`forget_gate_ablation`'s runs as text: parameters, test MSE over seeds (mean, range, worst seed), solved."""
+    from .seeds import Spread
+
+    lines = ["cell         params  test MSE: mean  lowest-highest  worst seed  solved"]
+    for name, runs in ablation.items():
+        m = Spread.of({r.seed: r.test_mse for r in runs}, higher_is_better=False)
+        solved = f"{sum(r.solved for r in runs)}/{len(runs)}"
+        lines.append(f"{name:<12}{runs[0].n_params:>7}  {m.mean:>14.4f}  {m.range_text('.4f'):<16}{m.worst_seed:>10}  {solved}")
+    return "\n".join(lines)
+
+
+def _band(ax, ks, curves, colour, ls, label, alpha=0.2):
+    """One curve per seed -> their mean as a line and their range as a shaded band (log y)."""
+    curves = np.asarray(curves)  # (seeds, len(ks))
+    ax.fill_between(ks, curves.min(axis=0), curves.max(axis=0), color=colour, alpha=alpha, lw=0)
+    ax.semilogy(ks, curves.mean(axis=0), color=colour, lw=2, ls=ls, label=label)
+
+
+def plot_carousel(decay: dict[float, dict[int, np.ndarray]], rnn: dict[int, np.ndarray], ax=None):
+    """Π f (per forget bias) and the RNN's ‖∂h_T/∂h_{T-k}‖ against k: mean and range over seeds. Returns the Axes.
+
+    ``decay`` maps forget bias -> {seed: :func:`carousel_decay`}; ``rnn`` maps seed -> :func:`rnn_jacobian_decay`.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.8, 3.8))
+    styles = ["#56B4E9", "#0072B2", "#003f66"], [":", "-", "-."]
+    for (b, by_seed), c, ls in zip(decay.items(), *styles):
+        ks = np.arange(len(next(iter(by_seed.values()))))
+        _band(ax, ks, list(by_seed.values()), c, ls, f"LSTM $\\prod f$, forget bias {b:g}")
+    ks = np.arange(len(next(iter(rnn.values()))))
+    _band(ax, ks, list(rnn.values()), "#D55E00", "--", "tanh RNN $\\|\\prod \\mathrm{diag}(1-h^2)W_h\\|$", alpha=0.15)
+    ax.set(xlabel="steps back, k", ylabel="gradient factor", ylim=(1e-16, 3),
+           title=f"Mean and range over {len(rnn)} random networks")
+    ax.legend(frameon=False, fontsize=10, loc="lower left")
+    return ax
+
+
+def plot_ablation(ablation: dict[str, list], ax=None, smooth: int = 10):
+    """Training MSE of each ablation cell against step: mean and range over seeds (a ``smooth``-step moving average)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.8, 3.6))
+    for (name, runs), c, ls in zip(ablation.items(), ["#0072B2", "#56B4E9", "#D55E00"], ["-", ":", "--"]):
+        curves = [np.convolve(r.losses, np.ones(smooth) / smooth, mode="valid") for r in runs]
+        _band(ax, np.arange(len(curves[0])) + smooth, curves, c, ls, name)
+    ax.axhline(1 / 3, color="#999999", ls="-.", lw=1, label="answer 0")
+    n = len(next(iter(ablation.values())))
+    ax.set(xlabel="training step", ylabel=f"training MSE ({n} seeds)")
+    ax.legend(frameon=False, fontsize=10, loc="lower left")
+    return ax

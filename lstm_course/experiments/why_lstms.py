@@ -192,6 +192,27 @@ def plot_gradient_decay(result: GradientDecay | list[GradientDecay], ax=None, yl
     return ax
 
 
+def gradient_table(decays: dict[int, GradientDecay], k: int = 50) -> str:
+    """:func:`gradient_vs_distance` over seeds (``{seed: result}``) as text: lowest-highest of each number."""
+    from .seeds import Spread
+
+    def spread(f) -> str:
+        return Spread.of({s: f(d) for s, d in decays.items()})
+
+    rows = [
+        ("factor per step", ".2f", lambda d, m: d.factor_per_step(m)),
+        (f"left after {k} steps", ".0e", lambda d, m: d.ratio(m, k)),
+    ]
+    lines = [f"{'lowest-highest, ' + str(len(decays)) + ' seeds':<27}{'tanh RNN':<16}LSTM"]
+    for name, fmt, f in rows:
+        rnn, lstm = (spread(lambda d, m=m: f(d, m)).range_text(fmt) for m in ("rnn", "lstm"))
+        lines.append(f"{name:<27}{rnn:<16}{lstm}")
+    gap = spread(lambda d: d.ratio("lstm", k) / d.ratio("rnn", k)).range_text(".0e")
+    lines.append(f"{'LSTM / RNN after ' + str(k) + ' steps':<27}{gap}")
+    lines.append(f"{'mean forget gate f_t':<27}{'':<16}{spread(lambda d: d.forget_mean).range_text('.2f')}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------
 # The adding problem, trained with PyTorch
 # ---------------------------------------------------------------------------------------------
@@ -349,6 +370,24 @@ def plot_success(runs: list[AddingRun], ax=None):
     ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     ax.grid(True, alpha=0.3)
     return ax
+
+
+def sweep_table(runs: list[AddingRun]) -> str:
+    """The sweep as text, one row per (T, cell): how many seeds solved it, each seed's best test MSE, steps.
+
+    A ``*`` marks a solved run, so a reader sees which side of :data:`SUCCESS_MSE` each value falls on.
+    """
+    cells = by_cell(runs)
+    seeds = sorted({r.seed for r in runs})
+    lines = [f"best test MSE per seed; * = solved (below {SUCCESS_MSE:.4f})",
+             f"{'T':>4} {'cell':<5}{'solved':<7}" + "".join(f"{'seed ' + str(s):>8}" for s in seeds) + "  steps"]
+    for (cell, T), by_seed in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        mses = "".join(f"{r.test_mse:>7.4f}{'*' if r.solved else ' '}" for r in by_seed.values())
+        steps = sorted(r.steps_run for r in by_seed.values())
+        span = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}-{steps[-1]}"
+        solved = f"{sum(r.solved for r in by_seed.values())}/{len(by_seed)}"
+        lines.append(f"{T:>4} {cell.upper():<5}{solved:<7}{mses}  {span}")
+    return "\n".join(lines)
 
 
 #: The sweep stored in RESULTS_FILE: lengths too long for the chapter's time budget.
