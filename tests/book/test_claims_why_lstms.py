@@ -95,15 +95,21 @@ def test_does_the_stored_sweep_show_what_the_page_says(sweep):
     # "The tanh RNN solves T = 10 on 5/5 seeds; at T = 20 it is at its edge" (some seeds, not all).
     assert all(r.solved for r in sweep[("rnn", 10)].values())
     assert 0 < sum(r.solved for r in sweep[("rnn", 20)].values()) < len(ex.SWEEP_SEEDS)
-    # "From T = 30 on it never succeeds": the whole budget spent, far above the threshold, near 1/6.
+    # "At T = 30 and beyond it fails here on every seed", the whole budget spent ...
     for T in (30, 50, 100):
         for seed, r in sweep[("rnn", T)].items():
-            assert not r.solved and r.steps_run == max_steps and r.test_mse > 5 * ex.SUCCESS_MSE, (T, seed, r)
+            assert not r.solved and r.steps_run == max_steps, (T, seed, r)
+    # ... "from T = 50 on every seed stays more than ten times above the threshold" (near 1/6).
+    for T in (50, 100):
+        assert all(r.test_mse > 10 * ex.SUCCESS_MSE for r in sweep[("rnn", T)].values()), T
+    # At T = 30 the page says the RNN is not yet at a hard limit: its best seed is within ten times.
+    assert min(r.test_mse for r in sweep[("rnn", 30)].values()) < 10 * ex.SUCCESS_MSE
 
 
 #: Cells of the sweep the spot-check retrains: ones whose outcome is far from the threshold on every
-#: machine tried (native AVX-512, AVX2 and x86-64-v2 kernels). The RNN at T = 20 is left out on purpose:
-#: it sits at the threshold, and which of its seeds succeed differs from one CPU to another.
+#: machine tried (the whole sweep was rerun with native AVX-512, AVX2 and x86-64-v2 kernels). The RNN at
+#: T = 20 and 30 is left out on purpose: it sits at the threshold, and which of its seeds succeed differs
+#: from one CPU to another (T = 20: 1/5 seeds natively, 4/5 on x86-64-v2; T = 30: 0/5 and 1/5).
 SPOT_CHECK = [("lstm", 100, 0), ("rnn", 10, 4), ("rnn", 50, 1)]
 
 
