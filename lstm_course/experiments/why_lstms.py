@@ -210,7 +210,7 @@ def gradient_table(decays: dict[int, GradientDecay], k: int = 50) -> str:
     gap = spread(lambda d: d.ratio("lstm", k) / d.ratio("rnn", k)).range_text(".0e")
     lines.append(f"{'LSTM / RNN after ' + str(k) + ' steps':<27}{gap}")
     lines.append(f"{'mean forget gate f_t':<27}{'':<16}{spread(lambda d: d.forget_mean).range_text('.2f')}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def sweep_table(runs: list[AddingRun]) -> str:
         span = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}-{steps[-1]}"
         solved = f"{sum(r.solved for r in by_seed.values())}/{len(by_seed)}"
         lines.append(f"{T:>4} {cell.upper():<5}{solved:<7}{mses}  {span}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 #: The sweep stored in RESULTS_FILE: lengths too long for the chapter's time budget.
