@@ -7,8 +7,10 @@ Along the additive path the cell state's Jacobian is diagonal,
     ∂C_T/∂C_{T-k} |_(direct path) = Π_{s=T-k+1}^{T} diag(f_s)
 
 while a vanilla RNN's is a product of full matrices, ∂h_T/∂h_{T-k} = Π_s diag(1 - h_s²)·W_h.
-The functions here compute both on initialized networks, check the package's BPTT against
-finite differences, and measure what the forget gate (and its bias) does to training.
+The functions here compute both on initialized networks (over :data:`INIT_SEEDS`), compare them
+with chapter 1's end-to-end measurement in the same networks (:func:`gradient_measures`), check the
+package's BPTT against finite differences, and measure what the forget gate (and its bias) does to
+training (:func:`forget_gate_ablation`, over :data:`ABLATION_SEEDS`).
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from ..gradcheck import check_gradient
 from ..params import LSTM_KEYS, init_lstm_params, init_rnn_params
 from ..rnn import rnn_forward
 from ..sequence import lstm_backward, lstm_forward
+from .seeds import SEEDS, Spread
 # INIT_SEEDS: chapter 6 draws its random networks from the same seeds as chapter 1.
-from .seeds import SEEDS
 from .why_lstms import INIT_SEEDS, gradient_vs_distance, probe_networks  # noqa: F401
 
 
@@ -153,8 +155,6 @@ def forget_gate_ablation(*, seeds: tuple[int, ...] = ABLATION_SEEDS, **kwargs) -
 
 def carousel_table(decay: dict[float, dict[int, np.ndarray]], rnn: dict[int, np.ndarray], ks=(20, 50)) -> str:
     """The curves of :func:`plot_carousel` as text: lowest-highest over seeds at each k in ``ks``."""
-    from .seeds import Spread
-
     rows = {f"LSTM, forget bias {b:g}": by_seed for b, by_seed in decay.items()} | {"tanh RNN ||J||": rnn}
     lines = [f"{'lowest-highest, ' + str(len(rnn)) + ' seeds':<25}" + "".join(f"{'k = ' + str(k):<20}" for k in ks)]
     for label, by_seed in rows.items():
@@ -174,8 +174,6 @@ MEASURE_RATIOS = {
 
 def measures_table(measured: dict[str, dict[int, dict[str, float]]], k: int = 50) -> str:
     """``{size name: {seed: gradient_measures(...)}}`` as text: each ratio of :data:`MEASURE_RATIOS`, lowest-highest."""
-    from .seeds import Spread
-
     n = len(next(iter(measured.values())))
     lines = [f"{f'k = {k}, lowest-highest, {n} seeds':<34}" + "".join(f"{name:<15}" for name in measured)]
     for row, f in MEASURE_RATIOS.items():
@@ -186,8 +184,6 @@ def measures_table(measured: dict[str, dict[int, dict[str, float]]], k: int = 50
 
 def ablation_table(ablation: dict[str, list]) -> str:
     """:func:`forget_gate_ablation`'s runs as text: parameters, test MSE over seeds (mean, range, worst seed), solved."""
-    from .seeds import Spread
-
     lines = ["cell         params  test MSE: mean  lowest-highest  worst seed  solved"]
     for name, runs in ablation.items():
         m = Spread.of({r.seed: r.test_mse for r in runs}, higher_is_better=False)

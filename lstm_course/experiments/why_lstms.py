@@ -17,6 +17,9 @@ uniform in [0, 1] and a marker that is 1 at exactly two steps (one in each half)
 The target is the sum of the two marked values. Predicting the mean (1.0) gives MSE 1/6 ≈ 0.167;
 success means a test MSE below :data:`SUCCESS_MSE`, which needs the first marked value to be
 carried across up to T steps.
+
+Nothing here rests on one run: the gradient is measured on :data:`INIT_SEEDS` random networks, and
+the stored sweep (:data:`RESULTS_FILE`) trains every (cell, T) from each of :data:`SWEEP_SEEDS`.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from ..fast import gate_trace, lstm_forward_fast
 from ..params import init_lstm_params, init_rnn_params
 from ..rnn import rnn_backward, rnn_forward
 from ..sequence import lstm_backward, lstm_forward
-from .seeds import SEEDS
+from .seeds import SEEDS, Spread
 
 #: Test MSE that counts as solving the adding problem: 1/16 of the mean-prediction baseline (1/6).
 SUCCESS_MSE = 0.01
@@ -194,9 +197,7 @@ def plot_gradient_decay(result: GradientDecay | list[GradientDecay], ax=None, yl
 
 def gradient_table(decays: dict[int, GradientDecay], k: int = 50) -> str:
     """:func:`gradient_vs_distance` over seeds (``{seed: result}``) as text: lowest-highest of each number."""
-    from .seeds import Spread
-
-    def spread(f) -> str:
+    def spread(f) -> Spread:
         return Spread.of({s: f(d) for s, d in decays.items()})
 
     rows = [
