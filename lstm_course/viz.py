@@ -183,3 +183,99 @@ def draw_cell(highlight: str | Iterable[str] = (), ax: Axes | None = None, title
     if title:
         ax.set_title(title, fontsize=12)
     return ax
+
+
+def _step_label(lag: int) -> str:
+    return "t" if lag == 0 else f"t-{lag}"
+
+
+#: Colour of the backward gradient in :func:`draw_unrolled` (Okabe-Ito black: no part owns it).
+GRADIENT = "#000000"
+
+
+def draw_unrolled(steps: int = 3, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw the LSTM unrolled over ``steps`` time steps, with the gradient's path back along C.
+
+    Each step is a box: [h_{s-1}, x_s] feed the gates (f_s, i_s, C̃_s, o_s); the cell-state line
+    runs through every box with one × (the forget gate) and one + (the write i_s ⊙ C̃_s); h_s
+    leaves to the right and feeds the next step. Above the line, dashed arrows run the other way:
+    the gradient ∂L/∂C along the cell-state path, multiplied by f_s at each step,
+
+        ∂L/∂C_{s-1} = ∂L/∂C_s ⊙ f_s + (terms through h_{s-1} and the gates, not drawn).
+
+    The last box is step t, the first t-(steps-1).
+
+    Args:
+        steps: how many time steps to draw, 2 to 4.
+        ax: the Axes to draw in; a new figure (7.2 in wide) is created if None.
+        title: optional title above the diagram.
+    Returns:
+        The Axes holding the diagram.
+    Raises:
+        ValueError: ``steps`` outside 2..4 (more would not fit the page at a legible size).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 2 <= steps <= 4:
+        raise ValueError(f"draw_unrolled(steps=...) must be an int from 2 to 4, got {steps!r}")
+    w, gap = 3.0, 1.4  # one box, and the space between boxes (where C_s and h_s are labelled)
+    y_grad, y_cell, y_gates, y_h = 4.3, 3.2, 1.55, 0.35
+    x_end = steps * (w + gap) - gap
+    x_lim, y_lim = (-1.3, x_end + 1.1), (-1.0, 5.0)
+    if ax is None:  # 7.2 in wide (the text column), as tall as the equal-aspect drawing needs
+        _, ax = plt.subplots(figsize=(7.2, 7.2 * (y_lim[1] - y_lim[0]) / (x_lim[1] - x_lim[0]) + 0.3))
+    ax.set_xlim(*x_lim)
+    ax.set_ylim(*y_lim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    c_cell, c_f, c_h = PARTS["cell"], PARTS["forget"], PARTS["hidden"]
+
+    def arrow(p, q, c, lw=_LW, ls="-", z=2):
+        ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=12, color=c, lw=lw, ls=ls,
+                                     zorder=z, shrinkA=0, shrinkB=0))
+
+    def op(x, y, symbol, c):
+        ax.add_patch(Circle((x, y), 0.24, fc="white", ec=c, lw=_LW, zorder=4))
+        ax.text(x, y - 0.02, symbol, ha="center", va="center", color=c, fontsize=12, zorder=5, fontweight="bold")
+
+    # The cell-state line through every step, and the hidden state from step to step.
+    ax.plot([-0.9, x_end + 0.9], [y_cell, y_cell], color=c_cell, lw=_LW + 0.6, zorder=1, solid_capstyle="round")
+    arrow((x_end + 0.6, y_cell), (x_end + 0.95, y_cell), c_cell)
+    for j in range(steps + 1):
+        lag = steps - j  # label C_{t-lag} at the boundary before box j (and after the last)
+        x = -0.75 if j == 0 else (j * (w + gap) - gap / 2 if j < steps else x_end + 0.55)
+        ax.text(x, y_cell + 0.22, f"$C_{{{_step_label(lag)}}}$", color=c_cell, fontsize=11, ha="center", zorder=5)
+    for j in range(steps):
+        x0 = j * (w + gap)
+        lag = steps - 1 - j
+        s = _step_label(lag)
+        ax.add_patch(FancyBboxPatch((x0, 0.0), w, 3.75, boxstyle="round,pad=0.06,rounding_size=0.3",
+                                    fc="#f6f6f6", ec="#b0b0b0", lw=1.1, zorder=0))
+        x_mul, x_add, x_out = x0 + 0.75, x0 + 1.75, x0 + 2.55
+        # Gates read [h_{s-1}, x_s]: h enters along the bottom, x from below.
+        ax.add_patch(FancyBboxPatch((x0 + 0.3, y_gates - 0.35), 1.85, 0.7, boxstyle="round,pad=0.03",
+                                    fc="#666666", ec="#666666", zorder=3))
+        ax.text(x0 + 1.22, y_gates, r"$f, i, \tilde{C}, o$", color="white", fontsize=11, ha="center", va="center", zorder=4)
+        ax.plot([x0 - gap / 2 if j else -0.9, x0 + 0.6], [y_h, y_h], color=c_h, lw=_LW, zorder=1)
+        arrow((x0 + 0.6, y_h), (x0 + 0.6, y_gates - 0.35), c_h)
+        arrow((x0 + 1.22, -0.75), (x0 + 1.22, y_gates - 0.35), _INK)
+        ax.text(x0 + 1.38, -0.8, f"$x_{{{s}}}$", color=_INK, fontsize=11, zorder=5)
+        # f_s scales the memory (×), i_s ⊙ C̃_s is added (+).
+        arrow((x_mul, y_gates + 0.35), (x_mul, y_cell - 0.24), c_f)
+        ax.text(x_mul - 0.12, 2.3, f"$f_{{{s}}}$", color=c_f, fontsize=11, ha="right", zorder=5)
+        arrow((x_add, y_gates + 0.35), (x_add, y_cell - 0.24), PARTS["input"])
+        op(x_mul, y_cell, r"$\times$", c_cell)
+        op(x_add, y_cell, "+", c_cell)
+        # h_s = o_s ⊙ tanh(C_s) leaves the box to the right and feeds the next step.
+        ax.plot([x_out, x_out], [y_cell, y_h], color=c_h, lw=_LW, zorder=1)
+        arrow((x_out, y_h), (x0 + w + (gap / 2 if j < steps - 1 else 0.9), y_h), c_h)
+        x_label = x0 + w + gap / 2 if j < steps - 1 else x_end + 0.55
+        ax.text(x_label, y_h - 0.5, f"$h_{{{s}}}$", color=c_h, fontsize=11, ha="center", zorder=5)
+        if j == 0:
+            ax.text(-0.75, y_h - 0.5, f"$h_{{{_step_label(lag + 1)}}}$", color=c_h, fontsize=11, ha="center", zorder=5)
+        # The gradient, backwards along C: one factor f_s per step.
+        x_from = x0 + w + (gap / 2 if j < steps - 1 else 0.6)
+        arrow((x_from, y_grad), (x0 - (gap / 2 if j else 0.6), y_grad), GRADIENT, lw=1.6, ls=(0, (4, 2)), z=3)
+        ax.text(x_mul, y_grad + 0.15, f"$\\times f_{{{s}}}$", color=GRADIENT, fontsize=11, ha="center", zorder=5)
+    ax.text(x_end + 0.95, y_grad + 0.12, r"$\partial L / \partial C$", color=GRADIENT, fontsize=11, ha="right", va="bottom")
+    if title:
+        ax.set_title(title, fontsize=12)
+    return ax
