@@ -14,7 +14,7 @@ write; each is fixed here, where the HTML is produced, not in the built files:
   chevron icon: a control without a name (``summary-name``). It gets ``aria-label="Sections of
   <chapter>"``.
 
-The search button and the colour-mode switch are fixed by templates (book/_templates/components/).
+The search button and the colour-mode switch are fixed by templates (book/_templates/, found before pydata-sphinx-theme's own components/).
 Registered in _config.yml under sphinx.local_extensions.
 """
 from __future__ import annotations
@@ -52,18 +52,16 @@ def _add_citation_mixin(app) -> None:
                            override=True)
 
 
-def _label_sidebar_toggles(html: str) -> str:
-    """Give each chevron-only ``<summary>`` of the sidebar the name of the chapter it expands."""
-    from bs4 import BeautifulSoup  # pydata-sphinx-theme's own dependency
-
-    soup = BeautifulSoup(html, "html.parser")
-    for summary in soup.select("li > details > summary"):
+def _label_sidebar_toggles(nav):
+    """Give each chevron-only ``<summary>`` of the sidebar (a BeautifulSoup tree, changed in place)
+    the name of the chapter it expands."""
+    for summary in nav.select("li > details > summary"):
         if summary.get_text(strip=True) or summary.get("aria-label"):
             continue  # a part caption inside the summary names it already
         link = summary.find_parent("li").find("a", recursive=False)
         title = link.get_text(" ", strip=True) if link else ""
         summary["aria-label"] = f"Sections of {title}" if title else "Sections"
-    return str(soup)
+    return nav
 
 
 def _wrap_toctree(app, pagename, templatename, context, doctree) -> None:
@@ -71,9 +69,17 @@ def _wrap_toctree(app, pagename, templatename, context, doctree) -> None:
     if generate is None or getattr(generate, "_labels_toggles", False):
         return
 
-    def generate_toctree_html(kind: str, *args, **kwargs):
-        out = generate(kind, *args, **kwargs)
-        return _label_sidebar_toggles(out) if isinstance(out, str) else out  # "raw" returns a soup
+    def generate_toctree_html(*args, **kwargs):
+        # pydata-sphinx-theme 0.17 returns a BeautifulSoup tree (its docstring says a string for
+        # "sidebar"); both are handled, and only the sidebar has the chevron toggles.
+        out = generate(*args, **kwargs)
+        if hasattr(out, "select"):
+            return _label_sidebar_toggles(out)
+        if isinstance(out, str) and "<summary" in out:
+            from bs4 import BeautifulSoup  # pydata-sphinx-theme's own dependency
+
+            return str(_label_sidebar_toggles(BeautifulSoup(out, "html.parser")))
+        return out
 
     generate_toctree_html._labels_toggles = True
     context["generate_toctree_html"] = generate_toctree_html
