@@ -14,7 +14,8 @@ plain equality between two integer traits, which is all ``jslink`` can express.
 How a picture is shown: as an ``<img>`` in an HTML widget (ipywidgets' Image widget has no alt
 text), stored at twice the book's display density and shown at :data:`lstm_course.viz.BOOK_DPI`
 CSS pixels per inch, like the book's other figures: sharp on high-DPI screens, and a figure's
-10 pt text is 10 pt on the page as long as the figure fits the 7.4 in column. Every state has alt
+10 pt text is 10 pt on the page as long as the figure fits the text (676 px at a 1280 px window:
+at most 7.0 in, allowing for the 100/96 px per pt of the display). Every state has alt
 text that names the figure and the slider values. The page's sliders get their accessible names
 from book/_static/widget-labels.js.
 

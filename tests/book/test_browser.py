@@ -252,7 +252,10 @@ def test_is_nothing_loaded_from_a_cdn():
 _LAYOUT_JS = r"""
 const BOOK_DPI = arguments[0];
 const col = document.querySelector('article.bd-article') || document.querySelector('main');
-const colR = col.getBoundingClientRect();
+// The text's box: the article without its padding (676 of 740 px at a 1280 px window).
+const colS = getComputedStyle(col), box = col.getBoundingClientRect();
+const colR = {left: box.left + parseFloat(colS.paddingLeft), right: box.right - parseFloat(colS.paddingRight)};
+colR.width = colR.right - colR.left;
 const root = document.documentElement;
 const describe = e => {
   const text = (e.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 70);
@@ -262,7 +265,7 @@ const describe = e => {
 const scrollsX = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1;
 const shown = e => e.checkVisibility();  // false inside a closed <details> or a hidden Stack child
 const out = {column: Math.round(colR.width), viewport: root.clientWidth, page: root.scrollWidth,
-             wide_math: [], unscrolled_math: [], wide_blocks: [], scrolled_blocks: [], culprits: [],
+             wide_math: [], unscrolled_math: [], wide_blocks: [], scrolled_blocks: [], scaled_figures: [], culprits: [],
              no_alt: [], empty_widgets: [], small_text: []};
 // Display equations: wider than their own box (the reader must scroll) or than the column.
 col.querySelectorAll('mjx-container[display="true"]').forEach(m => {
@@ -284,6 +287,15 @@ col.querySelectorAll('pre, table, .cell_output, .widget-subarea, img, svg').forE
   // Code may scroll inside its box (the repository's lines are up to 120 characters); what a cell
   // prints, a table or a code block in the prose must fit without scrolling.
   if (scrollsX(e) && !e.closest('.cell_input')) out.scrolled_blocks.push(describe(e));
+});
+// Figures in cell outputs are drawn at BOOK_DPI px per inch (stored at 2x, "retina"); one wider than
+// the text (676 px: 6.7 in) is scaled down with its text, and 10 pt becomes less than 10 pt.
+col.querySelectorAll('.cell_output img').forEach(i => {
+  if (!shown(i) || i.closest('.widget-subarea') || !(i.naturalWidth > 0)) return;
+  const intended = parseFloat(i.getAttribute('width')) || i.naturalWidth / 2;
+  const b = i.getBoundingClientRect();
+  if (b.width < 0.96 * intended)
+    out.scaled_figures.push(`${(intended / BOOK_DPI).toFixed(1)} in figure shown at ${Math.round(100 * b.width / intended)} %: ${(i.alt || i.src).slice(0, 60)}`);
 });
 col.querySelectorAll('.pst-scrollable-table-container').forEach(e => { if (scrollsX(e)) out.scrolled_blocks.push(describe(e.querySelector('table') || e)); });
 // What makes the page wider than the window (for the failure message).
@@ -384,6 +396,8 @@ def test_does_everything_fit_the_column_at_1280_px(driver, server, page):
     assert not m["wide_math"], f"{page}: display equations wider than the column (break them into lines):" + _listing(m["wide_math"])
     assert not m["wide_blocks"], f"{page}: blocks wider than the column:" + _listing(m["wide_blocks"])
     assert not m["scrolled_blocks"], f"{page}: blocks that scroll sideways at 1280 px:" + _listing(m["scrolled_blocks"])
+    assert not m["scaled_figures"], (f"{page}: figures wider than the text, shrunk with their 10 pt text "
+                                     "(keep figures at most 7.0 in wide):" + _listing(m["scaled_figures"]))
     assert m["page"] <= m["viewport"] + 1, f"{page}: the page is {m['page']} px wide in a {m['viewport']} px window:" + _listing(m["culprits"])
 
 
@@ -410,4 +424,4 @@ def test_does_every_explorer_and_widget_draw_visible_marks(driver, server, page,
     assert not m["empty_widgets"], f"{page} at {width} px: widgets that draw nothing:" + _listing(m["empty_widgets"])
     if width == 1280:  # on a phone every picture shrinks with the page, as it must
         assert not m["small_text"], (f"{page}: explorer text below 10 pt (use the book style's sizes and "
-                                     "figures at most 7.4 in wide):" + _listing(m["small_text"]))
+                                     "figures at most 7.0 in wide):" + _listing(m["small_text"]))
