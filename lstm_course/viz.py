@@ -25,7 +25,7 @@ from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
 #: Figures on a book page are drawn at this many CSS pixels per inch and stored at twice that
 #: (IPython's "retina" PNG), so they stay sharp on high-DPI screens. With matplotlib's sizes in
 #: points, text of 10 pt is then at least 10 pt on the page, as long as a figure is no wider than
-#: the text column (about 7.5 in at 1280 px).
+#: the text (676 px at a 1280 px window; a figure up to 7.0 in keeps 10 pt text at 10 CSS pt).
 BOOK_DPI = 100
 BOOK_RC = {
     "figure.dpi": BOOK_DPI, "savefig.dpi": 2 * BOOK_DPI,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
+from lstm_course.viz import BOOK_DPI, BOOK_RC, draw_cell
 from lstm_course.viz import PARTS as _PARTS
-from lstm_course.viz import draw_cell
 from lstm_course.widgets import precomputed_explorer
 
 
@@ -68,9 +68,10 @@ def test_does_the_explorer_precompute_every_state_and_link_each_slider():
     assert box.states == 12 and len(box.views) == 12
     assert list(box.sliders["b"].options) == ["0", "0.1", "0.2", "0.3"]
     assert box.sliders["a"].index == 1
-    assert all(v.value[:8] == b"\x89PNG\r\n\x1a\n" for v in box.views.values())
+    assert set(box.pictures) == set(box.views)
+    assert all(p.png[:8] == b"\x89PNG\r\n\x1a\n" for p in box.pictures.values())
     # Distinct states give distinct pictures (the explorer is not showing one image 12 times).
-    assert len({v.value for v in box.views.values()}) == 12
+    assert len({p.png for p in box.pictures.values()}) == 12
     assert plt.get_fignums() == [], "rendered figures must be closed"
     # The wiring is jslink only: an outer Stack switched by slider a, inner Stacks by slider b.
     outer = box.children[-1]
@@ -119,3 +120,77 @@ def test_is_the_explorers_text_output_short_and_free_of_image_bytes():
     box = precomputed_explorer(_render, {"a": [1, 2], "b": [0.0, 0.5]})
     assert repr(box) == "Explorer(4 precomputed states; a: 2 values, b: 2 values)"
     assert box._repr_mimebundle_()["text/plain"] == repr(box)
+
+
+def _labelled(variant, seed=0):
+    with plt.rc_context(BOOK_RC):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(6, 2.5))
+        left.plot([0, 1], [seed, 1], label=f"seed {seed}")
+        left.set(xlabel="training step", ylabel=r"$\tilde{C}_t$", title=variant)
+        left.legend()
+        right.axis("off")  # its tick labels are not drawn
+        right.text(0.5, 0.5, "note", fontsize=12)
+    return fig
+
+
+def test_does_every_picture_get_alt_text_naming_the_figure_and_the_slider_values():
+    box = precomputed_explorer(_labelled, {"variant": ["GRU", "CIFG"], "seed": [0, 1]})
+    assert box.pictures[("GRU", 1)].alt == "GRU: plot of C\u0303_t against training step (variant = GRU, seed = 1)"
+    assert 'alt="GRU: plot of C\u0303_t against training step (variant = GRU, seed = 1)"' in box.views[("GRU", 1)].value
+    # A description names every state; a chapter's own words replace the figure's.
+    box = precomputed_explorer(_labelled, {"variant": ["GRU"]}, description="<b>Training curves</b> of a variant")
+    assert box.pictures[("GRU",)].alt.startswith("Training curves of a variant: GRU: plot of")
+    box = precomputed_explorer(_labelled, {"variant": ["GRU"]}, alt='Loss of the "variant"')
+    assert box.pictures[("GRU",)].alt == 'Loss of the "variant" (variant = GRU)'
+    assert 'alt="Loss of the &quot;variant&quot; (variant = GRU)"' in box.views[("GRU",)].value
+    box = precomputed_explorer(_labelled, {"variant": ["GRU"], "seed": [3]}, alt=lambda variant, seed: f"{variant} run {seed}")
+    assert box.pictures[("GRU", 3)].alt == "GRU run 3"
+    # A figure with no words at all still says what it is and which state it shows.
+    box = precomputed_explorer(_render, {"a": [1]})
+    assert box.pictures[(1,)].alt == "Figure (a = 1)"
+
+
+def test_is_a_bad_alt_refused_with_a_reason():
+    with pytest.raises(ValueError, match="must return the picture's alt text"):
+        precomputed_explorer(_render, {"a": [1]}, alt=lambda a: "  ")
+    with pytest.raises(TypeError, match="alt must be a string or a function"):
+        precomputed_explorer(_render, {"a": [1]}, alt=3)
+    with pytest.raises(ValueError, match="dpi must be a positive"):
+        precomputed_explorer(_render, {"a": [1]}, dpi=0)
+
+
+def test_are_pictures_stored_at_twice_the_density_they_are_shown_at():
+    """Sharp on 2x screens: the PNG has two pixels per CSS pixel, and the page shows BOOK_DPI px per inch."""
+    box = precomputed_explorer(_labelled, {"variant": ["GRU"]})
+    picture, view = box.pictures[("GRU",)], box.views[("GRU",)].value
+    w, h = picture.size
+    # bbox_inches="tight" trims the 6 in x 2.5 in figure a little; it stays near 2 x 100 px per inch.
+    assert 0.8 * 6 * 2 * BOOK_DPI < w <= 6 * 2 * BOOK_DPI + 2 and 0.8 * 2.5 * 2 * BOOK_DPI < h
+    assert f'width="{round(w / 2)}" height="{round(h / 2)}"' in view
+    assert 'class="lstm-explorer-figure"' in view and "style=" not in view
+    # A chapter that asks for another density still gets the same size on the page.
+    low = precomputed_explorer(_labelled, {"variant": ["GRU"]}, dpi=BOOK_DPI).pictures[("GRU",)]
+    assert abs(low.size[0] - w / 2) <= 2
+
+
+def test_does_each_picture_record_its_smallest_text_for_the_browser_test():
+    """The legend is at 10 pt (book style), the note at 12; the switched-off axes' tick labels do not count."""
+    box = precomputed_explorer(_labelled, {"variant": ["GRU"]})
+    assert box.pictures[("GRU",)].smallest_text_pt == BOOK_RC["legend.fontsize"] == 10
+    assert 'data-smallest-text-pt="10"' in box.views[("GRU",)].value
+
+    def small(k):
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot([0, 1], [0, k], label="tiny")
+        ax.legend(fontsize=7)
+        return fig
+
+    assert precomputed_explorer(small, {"k": [1]}).pictures[(1,)].smallest_text_pt == 7
+    assert precomputed_explorer(lambda k: "<b>text</b>", {"k": [1]}).pictures == {}
+
+
+def test_do_the_sliders_shrink_with_a_narrow_page_and_carry_their_name():
+    box = precomputed_explorer(_render, {"a": [1, 2]})
+    slider = box.sliders["a"]
+    assert slider.description == "a" and slider.tooltip == "a"
+    assert slider.layout.width == "420px" and slider.layout.max_width == "100%"

@@ -30,8 +30,9 @@ def test_are_mathjax_and_the_widget_manager_served_from_the_book():
 def test_do_the_vendored_files_match_the_recorded_versions():
     table = (STATIC / "VENDORED.md").read_text()
     recorded = dict(re.findall(r"`([\w./-]+\.js)` ([0-9a-f]{64})", table))
-    assert set(recorded) == {"embed-amd.js", "tex-mml-chtml.js"}
-    files = {"embed-amd.js": STATIC / "jupyter-widgets/embed-amd.js", "tex-mml-chtml.js": STATIC / "mathjax/tex-mml-chtml.js"}
+    assert set(recorded) == {"embed-amd.js", "tex-mml-chtml.js", "axe.min.js"}
+    files = {"embed-amd.js": STATIC / "jupyter-widgets/embed-amd.js", "tex-mml-chtml.js": STATIC / "mathjax/tex-mml-chtml.js",
+             "axe.min.js": STATIC / "axe-core/axe.min.js"}
     for name, path in files.items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == recorded[name], f"{path} differs from VENDORED.md"
     require_sha = re.search(r"\| `requirejs/` .*\| ([0-9a-f]{64}) \|", table).group(1)
@@ -45,3 +46,13 @@ def test_does_every_font_the_widget_manager_asks_for_exist():
     assert wanted, "no font references found: has the bundle changed?"
     missing = [f for f in wanted if not (STATIC / "jupyter-widgets" / f).is_file()]
     assert not missing, missing
+
+
+def test_are_the_books_own_css_and_js_loaded_from_static():
+    """book.css and widget-labels.js are configured, present, and reference nothing on the network."""
+    sphinx = _config()["sphinx"]["config"]
+    assert sphinx["html_css_files"] == ["book.css"] and sphinx["html_js_files"] == ["widget-labels.js"]
+    for rel in ("book.css", "widget-labels.js"):
+        text = (STATIC / rel).read_text()
+        assert "://" not in text, f"{rel} refers to the network"
+    assert "axe" not in " ".join(sphinx["html_js_files"]), "axe-core is for the tests, not for readers' pages"

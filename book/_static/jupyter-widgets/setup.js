@@ -3,8 +3,20 @@
   // embed-amd.js names its modules "@jupyter-widgets/html-manager/dist/...", and its CSS finds the
   // Font Awesome files next to the module's URL. Map that name to this folder, so the fonts load
   // from the book itself (from any page depth) instead of a path that does not exist.
+  //
+  // Every module the bundle defines by name computes its own asset path the same way, from the URL
+  // RequireJS gives that name; unmapped, "@jupyter-widgets/controls" resolves next to the page
+  // (book/@jupyter-widgets/...), and whichever module's CSS wins decides, from page load to page
+  // load, whether the fonts load or fail (404). So every name maps into this folder, and the bundle's
+  // own override (__jupyter_widgets_assets_path__) says the same.
   var root = document.documentElement.dataset.content_root || "";
-  require.config({ paths: { "@jupyter-widgets/html-manager/dist": root + "_static/jupyter-widgets" } });
+  var here = root + "_static/jupyter-widgets";
+  var paths = { "@jupyter-widgets/html-manager/dist": here };
+  ["html-manager", "base", "base7", "controls", "controls7", "output"].forEach(function (name) {
+    paths["@jupyter-widgets/" + name] = here + "/" + name;
+  });
+  require.config({ paths: paths });
+  window.__jupyter_widgets_assets_path__ = new URL(here + "/", document.baseURI).href;
 
   // The widgets typeset their labels with MathJax 2's API (MathJax.Hub.Queue); the book loads
   // MathJax 3. Give MathJax 3 that one entry point, once it has loaded (MathJax is deferred;
