@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lstm_course.datasets import make_patient_vitals
-from lstm_course.experiments.healthcare import COHORT, HEALTH_SEEDS, auroc, early_warning_over_seeds, own_baseline_features
-from lstm_course.experiments.seeds import count
+from lstm_course.experiments.healthcare import COHORT, auroc, early_warning_over_seeds, own_baseline_features
+from lstm_course.experiments.seeds import SEEDS
 
 
 def test_is_auroc_the_probability_that_a_positive_outranks_a_negative():
@@ -44,7 +44,7 @@ def mean(runs, field, monitor):
 
 @pytest.mark.slow
 def test_is_no_monitor_near_perfect_on_the_harder_cohort(runs):
-    assert tuple(runs) == HEALTH_SEEDS
+    assert tuple(runs) == SEEDS
     for r in runs.values():
         assert max(r.auroc.values()) < 0.99  # the page: "no monitor is perfect"
         assert r.detected["LSTM"] < 0.9
@@ -61,11 +61,11 @@ def test_does_the_patients_own_history_beat_the_snapshot_on_every_seed(runs):
 
 
 @pytest.mark.slow
-def test_does_the_lstm_match_or_beat_the_hand_built_score_on_most_seeds(runs):
-    # the page: "on most seeds a little better than the hand-built version; on the others it does not"
-    assert mean(runs, "auroc", "LSTM") > mean(runs, "auroc", "own baseline") + 0.01
-    assert mean(runs, "detected", "LSTM") > mean(runs, "detected", "own baseline") + 0.03
-    assert count(runs, lambda r: r.auroc["LSTM"] > r.auroc["own baseline"]) > len(runs) / 2
+def test_does_the_lstm_do_about_as_well_as_the_hand_built_score_or_better(runs):
+    # the page: "on average about as well as the hand-built version or a little better"
+    assert mean(runs, "auroc", "LSTM") > mean(runs, "auroc", "own baseline") - 0.01
+    assert mean(runs, "detected", "LSTM") > mean(runs, "detected", "own baseline") - 0.02
+    assert mean(runs, "auroc", "LSTM") < mean(runs, "auroc", "own baseline") + 0.08  # "a little"
 
 
 @pytest.mark.slow
