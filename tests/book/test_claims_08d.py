@@ -91,3 +91,11 @@ def test_do_the_thresholds_allow_the_stated_false_alarm_rate(runs):
         stable = r.test.event == 0
         for name, risk in r.risk.items():
             assert abs(np.mean(risk[stable].max(axis=1) > r.threshold[name]) - 0.1) < 0.02
+
+
+@pytest.mark.slow
+def test_is_the_generators_default_cohort_too_easy_to_compare_anything():
+    # the page: with the default drift and noise "every monitor ... separates the patients almost perfectly"
+    easy = early_warning_over_seeds(cohort={}, memory=(48,))
+    for r in easy.values():
+        assert min(r.auroc.values()) > 0.94
