@@ -154,27 +154,37 @@ class Vitals:
     onset: np.ndarray
 
 
-def make_patient_vitals(n: int, *, hours: int = 48, event_rate: float = 0.3, seed: int = 0) -> Vitals:
+def make_patient_vitals(
+    n: int, *, hours: int = 48, event_rate: float = 0.3, seed: int = 0, drift_sd: float = 1.5, noise: float = 1.0,
+) -> Vitals:
     """A synthetic cohort: stable patients, and patients whose vitals drift slowly towards an event.
 
     Every patient has a personal baseline (heart rate, systolic pressure, respiration, SpO2,
     temperature) drawn from wide normal ranges, a circadian rhythm, and measurement noise.
     A deteriorating patient's vitals drift, from an onset hour 12-30 h before the event, by
-    about *1.5 between-patient standard deviations*: heart rate and respiration up,
-    pressure and SpO2 down, temperature up. A single snapshot therefore says little; the trend
-    within the patient says a lot. That is the situation early-warning scores struggle with,
-    and it is why this data set is synthetic: we know the onset, so we can measure lead time.
+    about ``drift_sd`` *between-patient standard deviations* (1.5 by default): heart rate and
+    respiration up, pressure and SpO2 down, temperature up. A single snapshot therefore says
+    little; the trend within the patient says a lot. That is the situation early-warning scores
+    struggle with, and it is why this data set is synthetic: we know the onset, so we can measure
+    lead time.
 
+    Args:
+        drift_sd: size of the drift by the event, in between-patient standard deviations; smaller
+            is harder to detect.
+        noise: scale of the hour-to-hour measurement noise (1.0: e.g. 4 bpm of heart rate).
     Returns:
         :class:`Vitals` with x (n, hours, 5) float64.
     """
     if n < 1 or hours < 32:
         raise ValueError(f"need n >= 1 and hours >= 32, got n={n}, hours={hours}")
+    if drift_sd < 0 or noise <= 0:
+        raise ValueError(f"need drift_sd >= 0 and noise > 0, got drift_sd={drift_sd}, noise={noise}")
     rng = np.random.default_rng(seed)
     base_mean = np.array([80.0, 120.0, 16.0, 97.0, 36.9])
     base_sd = np.array([10.0, 12.0, 2.5, 1.2, 0.35])  # between-patient spread
-    noise_sd = np.array([4.0, 6.0, 1.5, 0.8, 0.15])  # hour-to-hour measurement noise
-    drift = np.array([14.0, -16.0, 4.0, -1.8, 0.5])  # total change by the event: about 1.5 base_sd
+    noise_sd = noise * np.array([4.0, 6.0, 1.5, 0.8, 0.15])  # hour-to-hour measurement noise
+    # total change by the event: about 1.5 base_sd at drift_sd = 1.5
+    drift = drift_sd / 1.5 * np.array([14.0, -16.0, 4.0, -1.8, 0.5])
     t = np.arange(hours)
     event = (rng.random(n) < event_rate).astype(np.int64)
     onset = np.where(event == 1, hours - rng.integers(12, 31, size=n), -1)

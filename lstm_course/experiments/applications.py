@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..datasets import load_japanese_vowels, load_shakespeare, load_sunspots, make_negation_reviews, make_patient_vitals
+from .healthcare import COHORT
 
 
 @dataclass
@@ -33,7 +34,7 @@ def data_overview() -> list[ApplicationData]:
     v_len = [len(u) for u in vowels]
     reviews, _ = make_negation_reviews(2000, seed=0)
     r_len = [len(r) for r in reviews]
-    vitals = make_patient_vitals(1000, seed=0)
+    vitals = make_patient_vitals(2000, seed=0, **COHORT)  # 8d's 1,500 training + 500 test patients
     return [
         ApplicationData("08a time series", "yearly sunspot numbers", True, "one year's value", 1, 1,
                         (len(years), len(years)), "every h_t: next year"),
@@ -52,7 +53,7 @@ def example_inputs(seed: int = 0) -> dict[str, np.ndarray]:
     """A short stretch of x_t from each application, (T, D) arrays, for the landing page's explorer."""
     years, spots = load_sunspots()
     vowels, _ = load_japanese_vowels("train")
-    vitals = make_patient_vitals(1, seed=seed, event_rate=1.0)
+    vitals = make_patient_vitals(1, seed=seed, event_rate=1.0, **COHORT)
     text = load_shakespeare()[:40]
     vocab = sorted(set(load_shakespeare()))
     one_hot = np.eye(len(vocab))[[vocab.index(c) for c in text]]

@@ -11,8 +11,13 @@
 
 (b) Negation. Reviews from a small grammar (:func:`lstm_course.datasets.make_negation_reviews`)
     where every review has the same bag of sentiment words and only their order ("not good
-    and dull" vs "good and not dull") decides the label. Baseline: logistic regression on word
-    counts (a bag of words), which cannot see order.
+    and dull" vs "good and not dull") decides the label. Baselines: logistic regression on word
+    counts (a bag of words), which cannot see order, and on word counts plus word-pair counts
+    (bigrams), which sees "not good" but not "not very good". Then the LSTM's cell state is
+    searched for the unit that carries "a not is pending", and that flag is erased to see whether
+    the answer depends on it.
+
+Every training claim is measured over several seeds (``seeds`` / :data:`NEGATION_SEEDS`).
 
 Torch runs in :func:`~lstm_course.experiments.torch_session.torch_session` (one thread, fixed seed).
 """
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..datasets import load_shakespeare, make_negation_reviews
+from .healthcare import auroc
+from .seeds import SEEDS, over_seeds
 from .torch_session import torch_session
 
 
@@ -102,16 +109,25 @@ class NGramModel:
 
 
 @dataclass
+class CharLSTMRun:
+    """One seed's character LSTM."""
+
+    ppl: float  # held-out perplexity
+    loss_history: list[float]  # training loss per step
+    samples: dict[float, str]  # temperature -> generated text (only for the first seed; empty otherwise)
+
+
+@dataclass
 class CharLMResult:
     vocab: str
     n_train: int  # characters trained on
     n_test: int  # held-out characters
-    lstm_ppl: float
-    ngram_ppl: dict[int, float]  # order -> held-out perplexity
-    loss_history: list[float]
-    samples: dict[float, str]  # temperature -> generated text
-    lstm_parameters: int  # trainable numbers in the LSTM model
+    ngram_ppl: dict[int, float]  # order -> held-out perplexity (counting: the same for every seed)
     ngram_entries: dict[int, int]  # order -> (context, next character) counts the n-gram model stores
+    lstm: dict[int, CharLSTMRun]  # seed -> its LSTM
+    lstm_parameters: int  # trainable numbers in one LSTM model
+    steps: int  # Adam steps per LSTM
+    chars_seen: int  # characters one LSTM reads in training (steps x batch x seq_len)
 
     @property
     def best_ngram(self) -> tuple[int, float]:
@@ -135,13 +151,14 @@ def _build_char_lstm(torch, V: int, hidden: int):
 
 
 def char_language_model(
-    *, hidden: int = 96, steps: int = 250, batch: int = 32, seq_len: int = 64, lr: float = 1e-2,
-    orders: tuple[int, ...] = (1, 2, 3, 4, 5, 6), sample_len: int = 240,
-    temperatures: tuple[float, ...] = (0.3, 0.7, 1.0), test_frac: float = 0.05, seed: int = 0,
+    *, seeds: tuple[int, ...] = SEEDS, hidden: int = 96, steps: int = 150, batch: int = 32, seq_len: int = 64,
+    lr: float = 2e-2, orders: tuple[int, ...] = (1, 2, 3, 4, 5, 6), sample_len: int = 240,
+    temperatures: tuple[float, ...] = (0.3, 0.7, 1.0), test_frac: float = 0.05,
 ) -> CharLMResult:
-    """Train a character LSTM on Shakespeare and compare held-out perplexity with n-gram models.
+    """Count n-gram models once, train a character LSTM under every seed; compare held-out perplexity.
 
     Args:
+        seeds: one LSTM per seed (initialization and the training windows); the first also samples.
         hidden: H of the LSTM.
         steps: Adam steps on random (batch, seq_len) windows of the training text.
         test_frac: the final fraction of the text, held out (never trained on, never counted).
@@ -158,136 +175,239 @@ def char_language_model(
 
     stoi = {c: k for k, c in enumerate(vocab)}
     data = np.array([stoi[c] for c in text], dtype=np.int64)
-    with torch_session(seed) as torch:
-        model = _build_char_lstm(torch, len(vocab), hidden)
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-        rng = np.random.default_rng(seed)
-        train_ids = torch.from_numpy(data[:split])
-        history = []
-        for _ in range(steps):
-            starts = torch.from_numpy(rng.integers(0, split - seq_len - 1, size=batch))
-            idx = starts[:, None] + torch.arange(seq_len + 1)
-            chunk = train_ids[idx]
-            logits, _ = model(chunk[:, :-1])
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), chunk[:, 1:].reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            history.append(loss.item())
+    runs, n_params = {}, 0
+    for seed in seeds:
+        with torch_session(seed) as torch:
+            model = _build_char_lstm(torch, len(vocab), hidden)
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+            rng = np.random.default_rng(seed)
+            train_ids = torch.from_numpy(data[:split])
+            history = []
+            for _ in range(steps):
+                starts = torch.from_numpy(rng.integers(0, split - seq_len - 1, size=batch))
+                idx = starts[:, None] + torch.arange(seq_len + 1)
+                chunk = train_ids[idx]
+                logits, _ = model(chunk[:, :-1])
+                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), chunk[:, 1:].reshape(-1))
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                history.append(loss.item())
 
-        model.eval()
-        with torch.no_grad():
-            # Held-out text read in one pass, carrying (h, C) across chunks: every prediction sees all text before it.
-            test_ids = torch.from_numpy(data[split - 1:])[None]
-            nll, state, count = 0.0, None, 0
-            for s in range(0, test_ids.shape[1] - 1, 2000):
-                inp, tgt = test_ids[:, s:s + 2000], test_ids[:, s + 1:s + 2001]
-                inp = inp[:, :tgt.shape[1]]
-                logits, state = model(inp, state)
-                nll += float(torch.nn.functional.cross_entropy(logits[0], tgt[0], reduction="sum"))
-                count += tgt.shape[1]
-            lstm_ppl = math.exp(nll / count)
+            model.eval()
+            with torch.no_grad():
+                # Held-out text read in one pass, carrying (h, C) across chunks: every prediction sees all text before it.
+                test_ids = torch.from_numpy(data[split - 1:])[None]
+                nll, state, count = 0.0, None, 0
+                for s in range(0, test_ids.shape[1] - 1, 2000):
+                    inp, tgt = test_ids[:, s:s + 2000], test_ids[:, s + 1:s + 2001]
+                    inp = inp[:, :tgt.shape[1]]
+                    logits, state = model(inp, state)
+                    nll += float(torch.nn.functional.cross_entropy(logits[0], tgt[0], reduction="sum"))
+                    count += tgt.shape[1]
 
-            samples = {}
-            prompt = "HAMLET:\n"
-            for tau in temperatures:
-                gen = torch.Generator().manual_seed(seed)
-                logits, state = model(torch.tensor([[stoi[c] for c in prompt]]))
-                out = []
-                for _ in range(sample_len):
-                    probs = torch.softmax(logits[0, -1] / tau, dim=-1)
-                    nxt = int(torch.multinomial(probs, 1, generator=gen))
-                    out.append(vocab[nxt])
-                    logits, state = model(torch.tensor([[nxt]]), state)
-                samples[tau] = prompt + "".join(out)
-        n_params = sum(p.numel() for p in model.parameters())
-    return CharLMResult(vocab, len(train), len(test) - 1, lstm_ppl, ngram_ppl, history, samples, n_params, ngram_entries)
+                samples = {}
+                prompt = "HAMLET:\n"
+                for tau in temperatures if seed == seeds[0] else ():
+                    gen = torch.Generator().manual_seed(seed)
+                    logits, state = model(torch.tensor([[stoi[c] for c in prompt]]))
+                    out = []
+                    for _ in range(sample_len):
+                        probs = torch.softmax(logits[0, -1] / tau, dim=-1)
+                        nxt = int(torch.multinomial(probs, 1, generator=gen))
+                        out.append(vocab[nxt])
+                        logits, state = model(torch.tensor([[nxt]]), state)
+                    samples[tau] = prompt + "".join(out)
+            n_params = sum(p.numel() for p in model.parameters())
+        runs[seed] = CharLSTMRun(math.exp(nll / count), history, samples)
+    return CharLMResult(vocab, len(train), len(test) - 1, ngram_ppl, ngram_entries, runs, n_params, steps,
+                        steps * batch * seq_len)
 
 
 # ---------------------------------------------------------------------------------------------
 # (b) negation
 # ---------------------------------------------------------------------------------------------
+#: Seeds of the negation experiment: a seed takes about a second, so five.
+NEGATION_SEEDS: tuple[int, ...] = SEEDS + (3, 4)
+
+#: How many of the flag-carrying units the erasure test clamps (the LSTM has ``hidden`` = 24).
+ERASED_UNITS: tuple[int, ...] = (1, 2, 4, 8, 12)
+
+
+def pending_negation(review: list[str]) -> np.ndarray:
+    """(len(review),) True at the words after which a "not" is pending: "not" and any intensifier
+    between it and its adjective ("not very good": True, True, False)."""
+    pending = np.zeros(len(review), bool)
+    j = review.index("not")
+    pending[j] = True
+    while review[j + 1] in ("very", "really"):
+        j += 1
+        pending[j] = True
+    return pending
+
+
+def bag_of_words(reviews: list[list[str]], features: dict) -> np.ndarray:
+    """Counts of the words (keys ``str``) and word pairs (keys ``(str, str)``) in ``features``: (N, F) float32.
+
+    Pairs never seen in training have no column, so they are ignored, as a fitted model would.
+    """
+    out = np.zeros((len(reviews), len(features)), np.float32)
+    for k, r in enumerate(reviews):
+        for key in r + list(zip(r[:-1], r[1:])):
+            j = features.get(key)
+            if j is not None:
+                out[k, j] += 1.0
+    return out
+
+
 @dataclass
 class NegationResult:
-    bow_accuracy: float
-    lstm_accuracy: float
+    """One seed of the negation experiment, scored on 1,000 fresh reviews."""
+
+    accuracy: dict[str, float]  # model -> accuracy on all test reviews
+    accuracy_split: dict[str, dict[str, float]]  # model -> {"adjacent": "not good" reviews, "intensifier": "not very good"}
     n_train: int
     n_test: int
-    examples: list[tuple[str, int, int, int]]  # (review, label, bag-of-words prediction, LSTM prediction)
+    examples: list[tuple[str, int, dict[str, int]]]  # (review, label, {model: prediction})
+    flag_unit: int  # the unit of C_t that best separates "not pending" at an intensifier
+    flag_auroc: float  # how well that unit alone separates pending from not pending (1 = perfectly)
+    flag_sign: float  # +1 if the unit is higher while a "not" is pending, else -1
+    flag_traces: dict[str, np.ndarray]  # review text -> that unit's C_t after each word, (len(review),)
+    erased: dict[int, float]  # k -> accuracy on "not + intensifier" reviews with the k best flag units erased
+    erased_random: float  # the same with 8 other units, chosen at random, erased instead (the control)
+    hidden: int  # H, the LSTM's number of units
+
+    @property
+    def bow_accuracy(self) -> float:
+        return self.accuracy["bag of words"]
+
+    @property
+    def lstm_accuracy(self) -> float:
+        return self.accuracy["LSTM"]
+
+
+#: The two reviews whose flag-unit C_t the page plots.
+TRACE_REVIEWS = ("the film was not very good and dull", "the film was very good and not really dull")
 
 
 def negation_sentiment(
     *, n_train: int = 1000, n_test: int = 1000, hidden: int = 24, epochs: int = 8, seed: int = 0
 ) -> NegationResult:
-    """Bag-of-words logistic regression vs an LSTM on reviews whose label depends on word order.
+    """Bag of words, bag of words + bigrams, and an LSTM on reviews whose label depends on word order.
 
-    Both models see the same training reviews and are scored on fresh reviews from the same
-    grammar (a different seed), so neither can memorize the test set.
+    All models see the same training reviews and are scored on fresh reviews from the same
+    grammar (another seed), so none can memorize the test set. The LSTM's states are then read
+    after every word to find the unit of C_t that carries "a not is pending", and that flag is
+    erased (C_t and h_t of the k most flag-like units clamped to their value at an intensifier
+    with no "not" pending) to see whether the LSTM's answer depends on it.
     """
     train_x, train_y = make_negation_reviews(n_train, seed=seed)
-    test_x, test_y = make_negation_reviews(n_test, seed=seed + 1)
+    test_x, test_y = make_negation_reviews(n_test, seed=seed + 1000)
     words = sorted({w for r in train_x + test_x for w in r})
     stoi = {w: k + 1 for k, w in enumerate(words)}  # 0 pads
+    L = max(len(r) for r in train_x + test_x + [t.split() for t in TRACE_REVIEWS])
 
     def encode(reviews):
-        L = max(len(r) for r in reviews)
         ids = np.zeros((len(reviews), L), np.int64)
         for k, r in enumerate(reviews):
             ids[k, L - len(r):] = [stoi[w] for w in r]  # pad on the left, so h_T is read after the last word
         return ids
 
-    def bag(ids):
-        counts = np.zeros((len(ids), len(words) + 1), np.float32)
-        for k, row in enumerate(ids):
-            np.add.at(counts[k], row, 1.0)
-        counts[:, 0] = 0.0
-        return counts
-
+    unigrams = {w: k for k, w in enumerate(words)}
+    pairs = sorted({p for r in train_x for p in zip(r[:-1], r[1:])})  # bigrams seen in training
+    with_pairs = {**unigrams, **{p: len(words) + k for k, p in enumerate(pairs)}}
     tr_ids, te_ids = encode(train_x), encode(test_x)
+    # Where a "not" is pending, and the reviews where an intensifier sits between "not" and its adjective.
+    pending = np.zeros(te_ids.shape, bool)
+    intensifier = np.zeros(te_ids.shape, bool)
+    for k, r in enumerate(test_x):
+        pending[k, L - len(r):] = pending_negation(r)
+        intensifier[k, L - len(r):] = [w in ("very", "really") for w in r]
+    split = {"adjacent": pending.sum(1) == 1, "intensifier": pending.sum(1) > 1}
+
+    predictions = {}
     with torch_session(seed) as torch:
         F = torch.nn.functional
         ytr = torch.from_numpy(train_y)
+        for name, features in (("bag of words", unigrams), ("bag of words + bigrams", with_pairs)):
+            linear = torch.nn.Linear(len(features), 2)
+            opt = torch.optim.Adam(linear.parameters(), lr=0.05)
+            xb = torch.from_numpy(bag_of_words(train_x, features))
+            for _ in range(300):  # full batch: logistic regression is convex, this converges
+                loss = F.cross_entropy(linear(xb), ytr) + 1e-4 * linear.weight.pow(2).sum()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                predictions[name] = linear(torch.from_numpy(bag_of_words(test_x, features))).argmax(-1).numpy()
 
-        bow = torch.nn.Linear(len(words) + 1, 2)
-        opt = torch.optim.Adam(bow.parameters(), lr=0.05)
-        xb = torch.from_numpy(bag(tr_ids))
-        for _ in range(150):  # full-batch: logistic regression is convex, this converges
-            loss = F.cross_entropy(bow(xb), ytr) + 1e-4 * bow.weight.pow(2).sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            bow_pred = bow(torch.from_numpy(bag(te_ids))).argmax(-1).numpy()
-
-        class Reader(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.embed = torch.nn.Embedding(len(words) + 1, 16, padding_idx=0)
-                self.lstm = torch.nn.LSTM(16, hidden, batch_first=True)
-                self.readout = torch.nn.Linear(hidden, 2)
-
-            def forward(self, ids):
-                _, (h_T, _) = self.lstm(self.embed(ids))
-                return self.readout(h_T[-1])  # classify from the final hidden state
-
-        model = Reader()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        embed = torch.nn.Embedding(len(words) + 1, 16, padding_idx=0)
+        lstm = torch.nn.LSTM(16, hidden, batch_first=True)
+        readout = torch.nn.Linear(hidden, 2)
+        params = [*embed.parameters(), *lstm.parameters(), *readout.parameters()]
+        opt = torch.optim.Adam(params, lr=1e-2)
         rng = np.random.default_rng(seed)
         xtr = torch.from_numpy(tr_ids)
         for _ in range(epochs):
             for chunk in np.array_split(rng.permutation(n_train), n_train // 64):
                 idx = torch.from_numpy(chunk)
-                loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
+                _, (h_T, _) = lstm(embed(xtr[idx]))
+                loss = F.cross_entropy(readout(h_T[-1]), ytr[idx])  # classify from the final hidden state
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+
+        def read(ids, clamp=None):
+            """Step the LSTM word by word: (C_t, h_t) after each word, (N, L, H) each, and the predictions.
+
+            ``clamp = (units, c_value, h_value)`` overwrites those units of C_t and h_t wherever a
+            "not" is pending (only for the test reviews)."""
+            e = embed(torch.from_numpy(ids))
+            h = torch.zeros(1, len(ids), hidden)
+            c = torch.zeros(1, len(ids), hidden)
+            cs, hs = [], []
+            for t in range(ids.shape[1]):
+                _, (h, c) = lstm(e[:, t:t + 1], (h, c))
+                if clamp is not None:
+                    units, c_value, h_value = clamp
+                    rows = torch.from_numpy(np.flatnonzero(pending[:, t]))
+                    for u in units:
+                        c[0, rows, u] = c_value[u]
+                        h[0, rows, u] = h_value[u]
+                cs.append(c[0])
+                hs.append(h[0])
+            return torch.stack(cs, 1).numpy(), torch.stack(hs, 1).numpy(), readout(h[-1]).argmax(-1).numpy()
+
         with torch.no_grad():
-            lstm_pred = model(torch.from_numpy(te_ids)).argmax(-1).numpy()
-    examples = [(" ".join(test_x[k]), int(test_y[k]), int(bow_pred[k]), int(lstm_pred[k])) for k in range(6)]
-    return NegationResult(
-        bow_accuracy=float(np.mean(bow_pred == test_y)), lstm_accuracy=float(np.mean(lstm_pred == test_y)),
-        n_train=n_train, n_test=n_test, examples=examples,
-    )
+            C, Hs, predictions["LSTM"] = read(te_ids)
+            # The flag unit: at "very"/"really", compare C_t where a "not" is pending with where none is.
+            on, off = C[pending & intensifier], C[~pending & intensifier]  # (n_on, H), (n_off, H)
+            d = (on.mean(0) - off.mean(0)) / np.sqrt(0.5 * (on.var(0) + off.var(0)) + 1e-12)
+            order = np.argsort(-np.abs(d))
+            unit = int(order[0])
+            sign = float(np.sign(d[unit]))
+            labels = np.r_[np.ones(len(on)), np.zeros(len(off))]
+            flag_auroc = auroc(sign * np.r_[on[:, unit], off[:, unit]], labels)
+            traces = {t: read(encode([t.split()]))[0][0, L - len(t.split()):, unit] for t in TRACE_REVIEWS}
+            c_off = torch.from_numpy(off.mean(0))
+            h_off = torch.from_numpy(Hs[~pending & intensifier].mean(0))
+            hit = split["intensifier"]
+            erased = {k: float(np.mean(read(te_ids, (order[:k], c_off, h_off))[2][hit] == test_y[hit]))
+                      for k in ERASED_UNITS}
+            others = np.random.default_rng(seed).permutation(order[8:])[:8]
+            erased_random = float(np.mean(read(te_ids, (others, c_off, h_off))[2][hit] == test_y[hit]))
+
+    acc = {m: float(np.mean(p == test_y)) for m, p in predictions.items()}
+    acc_split = {m: {s: float(np.mean(p[mask] == test_y[mask])) for s, mask in split.items()}
+                 for m, p in predictions.items()}
+    examples = [(" ".join(test_x[k]), int(test_y[k]), {m: int(p[k]) for m, p in predictions.items()}) for k in range(6)]
+    return NegationResult(acc, acc_split, n_train, n_test, examples, unit, flag_auroc, sign, traces, erased,
+                          erased_random, hidden)
+
+
+def negation_over_seeds(seeds: tuple[int, ...] = NEGATION_SEEDS, **kwargs) -> dict[int, NegationResult]:
+    """:func:`negation_sentiment` under every seed (new reviews and new models for each)."""
+    return over_seeds(lambda s: negation_sentiment(seed=s, **kwargs), seeds)
