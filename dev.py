@@ -108,7 +108,19 @@ cache = get_cache(cache_dir)
 for p in pages:
     cache.add_nb_to_project(str(p))
 logging.basicConfig(level=logging.WARNING)
-result = load_executor("local-parallel", cache, logger=logging.getLogger("pre-execute")).run_and_cache(timeout=timeout)
+executor = load_executor("local-parallel", cache, logger=logging.getLogger("pre-execute"))
+# jupyter-cache's pool.map hands out notebooks two at a time in table-of-contents order, so the
+# heaviest pages (the applications and the variants, at the end) would run last, alone. One at a
+# time, last chapters first, keeps both cores busy until the end (about 10 s less on 2 cores).
+import multiprocessing as mp
+from jupyter_cache.executors.base import ExecutorRunResult
+from jupyter_cache.executors.basic import ProcessData
+records = executor.get_records(None, None, clear_tracebacks=True)[::-1]
+with mp.Pool() as pool:
+    results = list(pool.imap_unordered(executor._EXECUTION_WORKER(),
+                                       [ProcessData(r.pk, r.uri, cache, timeout, False) for r in records], chunksize=1))
+result = ExecutorRunResult(succeeded=[p for i, p in results if i == 0], excepted=[p for i, p in results if i == 1],
+                           errored=[p for i, p in results if i == 2])
 print(f"pre-executed {len(result.succeeded)} notebook(s)", flush=True)
 for uri in result.excepted + result.errored:
     # Not fatal here: jupyter-book executes it again and reports the error with its traceback.
