@@ -71,6 +71,10 @@ Then work through `exercises/01_why_lstms.ipynb` ... `08_applications.ipynb` in 
   function's name and signature.
 * Run the cell under it: `check(...)` runs the public checks and prints PASS, or what went wrong
   and a hint. Passing them is a good sign, not a guarantee: the grader runs more (hidden) checks.
+* Every check accepts any machine's rounding: it compares your numbers with the reference to a
+  relative tolerance of {rtol:g} (plus {atol:g} absolute), far above the last-digit differences
+  between CPUs (Intel, AMD, ARM laptops) and far below what a wrong formula changes: a function that
+  is right on your laptop is right on the grader's machine too.
 * Later notebooks use YOUR earlier functions (their setup cell loads them from the sibling
   notebooks as saved on disk): save a notebook after finishing it, and keep all notebooks in the
   same folder under their original names.
@@ -111,7 +115,9 @@ LEARNER_TOOLS = ("jupyterlab",)  # installed beside the package by SETUP_COMMAND
 def readme() -> str:
     commands = "\n".join(f"    {c}" for c in SETUP_COMMANDS)
     notes = "\n".join(f"* {n}" for n in SETUP_NOTES)
-    return README.format(archive=ARCHIVE, commands=commands, notes=notes)
+    from .checkgen import ATOL, RTOL
+
+    return README.format(archive=ARCHIVE, commands=commands, notes=notes, rtol=RTOL, atol=ATOL)
 
 
 def _name(requirement: str) -> str:

@@ -217,6 +217,9 @@ def test_does_the_edition_pin_what_a_learner_installs_and_say_how(student_editio
     readme = (student_edition / "README.md").read_text()
     assert all(f"    {c}\n" in readme for c in SETUP_COMMANDS)
     assert "pip install -c constraints.txt . jupyterlab" in readme and "lstm-course validate" in readme
+    from lstm_course.exercises.checkgen import RTOL
+
+    assert "any machine's rounding" in readme and f"{RTOL:g}" in readme  # the tolerance the checks really use
     pyproject = (student_edition / "pyproject.toml").read_text()
     assert 'lstm-course = "lstm_course.cli:main"' in pyproject  # learners get the `lstm-course validate` command
 
