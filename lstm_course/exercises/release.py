@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .. import course
 from .cells import read_notebook
+from .checkgen import ATOL, RTOL
 from .solutions import PACKAGE_DIR, instructor_only, marked_functions
 from .sync import EXERCISES_DIR, ROOT, write_notebook
 from .transforms import RELEASE, apply
@@ -115,8 +116,6 @@ LEARNER_TOOLS = ("jupyterlab",)  # installed beside the package by SETUP_COMMAND
 def readme() -> str:
     commands = "\n".join(f"    {c}" for c in SETUP_COMMANDS)
     notes = "\n".join(f"* {n}" for n in SETUP_NOTES)
-    from .checkgen import ATOL, RTOL
-
     return README.format(archive=ARCHIVE, commands=commands, notes=notes, rtol=RTOL, atol=ATOL)
 
 
