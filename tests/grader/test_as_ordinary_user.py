@@ -2,10 +2,10 @@
 
 Run as root, it creates the account ``lstm-grader-ci`` (when missing) with a home holding a fake
 ~/.ssh key, then runs :data:`SUITE` as that user through ``setpriv``, inside a private mount
-namespace made for it by ``unshare``. There, an interpreter that sits under a home the user could
-not enter (pyenv in /root) is made reachable: a tmpfs replaces the closed folder and only the
-interpreter's prefix is bound back, so everything else in that home stays out of the user's
-sight. The user's view of the machine is otherwise the same: the grader, bwrap and the learner
+namespace made for it by ``unshare``. There, an interpreter or a worktree that sits under a folder
+the user could not enter (pyenv in /root, a clone in a 0700 ``mktemp -d``) is made reachable: a
+tmpfs replaces the closed folder and only the interpreter's prefix or the worktree is bound back,
+so everything else in that folder stays out of the user's sight. The user's view of the machine is otherwise the same: the grader, bwrap and the learner
 code inside it all run with the user's uid and no privilege. Run as anyone else this test skips:
 that run is the ordinary user's already.
 """
@@ -63,16 +63,27 @@ def ordinary_user() -> pwd.struct_passwd:
     return account
 
 
-def reachable_interpreter_script() -> str:
-    """Shell run as root in the new mount namespace: make the interpreter's prefix reachable, then exec "$@"."""
-    prefix = Path(os.path.realpath(sys.base_prefix))
-    closed = closed_to_others(prefix)
+def reachable_script(paths: list[Path]) -> str:
+    """Shell run as root in the new mount namespace: make each of ``paths`` reachable, then exec "$@".
+
+    A path under a folder the user cannot enter (the interpreter under /root, a worktree cloned into a
+    0700 ``mktemp -d``) is bound aside, a tmpfs covers the closed folder, and the path alone is bound
+    back, so nothing else under that folder comes into the user's sight.
+    """
+    moves, covers = [], []
+    for path in paths:
+        closed = closed_to_others(path)
+        if closed is not None:
+            moves.append(path)
+            covers.append(closed)
+    covers = [c for c in dict.fromkeys(covers) if not any(o != c and o in c.parents for o in covers)]
     lines = ["set -e"]
-    if closed is not None:
-        p, c = shlex.quote(str(prefix)), shlex.quote(str(closed))
-        lines += [f"stage=$(mktemp -d)", f"mount --bind {p} \"$stage\"",
-                  f"mount -t tmpfs -o mode=0755,size=1m tmpfs {c}",
-                  f"mkdir -p {p}", f"mount --move \"$stage\" {p}", "rmdir \"$stage\""]
+    for k, path in enumerate(moves):
+        lines += [f"stage{k}=$(mktemp -d)", f'mount --bind {shlex.quote(str(path))} "$stage{k}"']
+    lines += [f"mount -t tmpfs -o mode=0755,size=1m tmpfs {shlex.quote(str(c))}" for c in covers]
+    for k, path in enumerate(moves):
+        p = shlex.quote(str(path))
+        lines += [f"mkdir -p {p}", f'mount --move "$stage{k}" {p}', f'rmdir "$stage{k}"']
     return "\n".join(lines + ['exec "$@"'])
 
 
@@ -81,12 +92,10 @@ def test_isolation_holds_for_an_ordinary_user():
         pytest.skip("not root: this run is an ordinary user's already (the hostile suite itself is the check)")
     setpriv, unshare = tool("setpriv"), tool("unshare")
     account = ordinary_user()
-    closed = closed_to_others(REPO)
-    if closed is not None:
-        pytest.fail(f"{USER} cannot enter {closed}, so it cannot read the worktree {REPO}: make it world-readable")
     env = {"HOME": account.pw_dir, "PATH": "/usr/local/bin:/usr/bin:/bin", "CI": "true", "LANG": "C.UTF-8",
            "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", reachable_interpreter_script(), "sh",
+    cmd = [unshare, "--mount", "--propagation", "private", "--", "sh", "-c",
+           reachable_script([Path(os.path.realpath(sys.base_prefix)), REPO]), "sh",
            setpriv, "--reuid", str(account.pw_uid), "--regid", str(account.pw_gid), "--init-groups", "--",
            "env", "-i", *[f"{k}={v}" for k, v in env.items()],
            sys.executable, "-m", "pytest", *SUITE, "-p", "no:cacheprovider", "-q"]
